@@ -1,0 +1,148 @@
+# natter: natterd (server) and natter (client), static builds for the boards.
+#
+#   make                      host build into build/host/
+#   make TARGET=armhf         cross build (armhf, armel, aarch64, host)
+#   make BOARD=rpi4           board profile from board/rpi4.mk (sets TARGET)
+#   make CROSS_COMPILE=arm-linux-gnueabihf-   use another toolchain prefix
+#   make V=1                  show the commands
+#   make run                  install what is missing, build, run natterd
+#   make test                 install what is missing, build all, run tests
+#   make size                 size of every static build, checked against budgets
+#   make install DESTDIR= PREFIX=/usr/local
+#
+# The table sizes come from the board profile; any of MAX_CONNS, MAX_ROOMS,
+# MAX_MSGS can also be given on the command line.
+
+VERSION := 1.0.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+ifneq ($(BOARD),)
+  ifeq ($(wildcard board/$(BOARD).mk),)
+    $(error unknown BOARD '$(BOARD)'; profiles: $(basename $(notdir $(wildcard board/*.mk))))
+  endif
+  include board/$(BOARD).mk
+endif
+TARGET ?= host
+ifeq ($(wildcard toolchain/$(TARGET).mk),)
+  $(error unknown TARGET '$(TARGET)'; targets: $(basename $(notdir $(wildcard toolchain/*.mk))))
+endif
+include toolchain/$(TARGET).mk
+
+# Defaults for a TARGET built without a board profile.
+MAX_CONNS ?= 16384
+MAX_ROOMS ?= 256
+MAX_MSGS  ?= 16384
+
+ifeq ($(V),1)
+  Q :=
+else
+  Q := @
+endif
+
+ifneq ($(CROSS_COMPILE),)
+  CC := $(CROSS_COMPILE)gcc
+  STRIP := $(CROSS_COMPILE)strip
+  SIZE := $(CROSS_COMPILE)size
+else
+  CC := $(CC_DEFAULT)
+  STRIP := strip
+  SIZE := size
+endif
+ifneq ($(MUSL_SPECS),)
+  SPECS := -specs $(MUSL_SPECS)
+endif
+
+BUILD  := build/$(TARGET)
+WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -Os
+CFLAGS += $(SPECS) $(ARCH_CFLAGS) $(CPU_CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE \
+          -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+          -DNATTER_VERSION='"$(VERSION)"' -DMAX_CONNS=$(MAX_CONNS) \
+          -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) -Isrc
+LDFLAGS ?=
+LDFLAGS += $(SPECS) -static -Wl,--gc-sections -pthread
+
+NATTERD_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) src/main.c
+NATTER_SRCS  := $(wildcard src/client/*.c) src/text.c
+NATTERD_OBJS := $(NATTERD_SRCS:src/%.c=$(BUILD)/obj/%.o)
+NATTER_OBJS  := $(NATTER_SRCS:src/%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all natterd natter clean install run test size deps all-targets
+all: natterd natter
+
+natterd: $(BUILD)/natterd
+natter: $(BUILD)/natter
+
+# Objects are rebuilt when the flags change (another BOARD into the same dir).
+$(BUILD)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+	@echo '$(EMULATOR)' | cmp -s - $(BUILD)/emulator || echo '$(EMULATOR)' > $(BUILD)/emulator
+FORCE:
+
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/flags
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $@')
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/natterd: $(NATTERD_OBJS)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@.unstripped
+	$(Q)$(STRIP) -s -R .comment -o $@ $@.unstripped
+
+$(BUILD)/natter: $(NATTER_OBJS)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@.unstripped
+	$(Q)$(STRIP) -s -R .comment -o $@ $@.unstripped
+
+-include $(NATTERD_OBJS:.o=.d) $(NATTER_OBJS:.o=.d)
+
+ALL_TARGETS := host armhf armel aarch64
+
+# Size budgets for the armhf release build (bytes, stripped file size).
+BUDGET_natterd := 65536
+BUDGET_natter  := 49152
+
+all-targets:
+	$(Q)for t in $(ALL_TARGETS); do $(MAKE) --no-print-directory TARGET=$$t all || exit 1; done
+
+size: all-targets
+	@fail=0; for t in $(ALL_TARGETS); do for b in natterd natter; do \
+	  f=build/$$t/$$b; [ -f $$f ] || continue; \
+	  printf '%-8s %-8s %7d bytes  ' $$t $$b $$(stat -c %s $$f); \
+	  $(MAKE) --no-print-directory -s TARGET=$$t print-size BIN=$$b; done; done; \
+	for b in natterd natter; do f=build/armhf/$$b; [ -f $$f ] || continue; \
+	  s=$$(stat -c %s $$f); lim=$$( [ $$b = natterd ] && echo $(BUDGET_natterd) || echo $(BUDGET_natter)); \
+	  if [ $$s -gt $$lim ]; then echo "size: armhf $$b is $$s bytes, over its budget of $$lim"; fail=1; \
+	  else echo "size: armhf $$b $$s bytes, budget $$lim: ok"; fi; done; exit $$fail
+
+print-size:
+	@$(SIZE) $(BUILD)/$(BIN) | tail -n 1 | awk '{printf "text %s data %s bss %s\n", $$1, $$2, $$3}'
+
+deps:
+	$(Q)bash toolchain/install-deps.sh $(ALL_TARGETS)
+
+# Start natterd in the foreground on port 8080 (Ctrl-C stops it).
+run:
+	$(Q)bash toolchain/install-deps.sh host
+	$(Q)$(MAKE) --no-print-directory TARGET=host natterd natter
+	exec ./build/host/natterd $(RUN_ARGS)
+
+test:
+	$(Q)bash toolchain/install-deps.sh $(ALL_TARGETS)
+	$(Q)$(MAKE) --no-print-directory all-targets
+	$(Q)$(MAKE) --no-print-directory test-builds
+	$(Q)bash tests/run-suites
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/natterd $(BUILD)/natter $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build
+
+# Fragments of other parts of the tree (client, tests, bench, deploy) add
+# their own targets; each defines test-builds prerequisites as it needs.
+test-builds::
+-include $(wildcard tests/*.mk tests/*/*.mk deploy/*.mk src/client/*.mk)
