@@ -64,7 +64,7 @@ LDFLAGS ?=
 LDFLAGS += $(SPECS) -static -Wl,--gc-sections -pthread
 
 NATTERD_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) src/main.c
-NATTER_SRCS  := $(wildcard src/client/*.c) src/text.c
+NATTER_SRCS  := $(wildcard src/client/*.c)
 NATTERD_OBJS := $(NATTERD_SRCS:src/%.c=$(BUILD)/obj/%.o)
 NATTER_OBJS  := $(NATTER_SRCS:src/%.c=$(BUILD)/obj/%.o)
 
