@@ -1,0 +1,41 @@
+/* Every fixed limit of natterd, in one place. The table sizes (MAX_CONNS,
+ * MAX_ROOMS, MAX_MSGS) come from the board profile through the Makefile;
+ * the defaults below are for a build outside it. */
+#ifndef NATTER_LIMITS_H
+#define NATTER_LIMITS_H
+
+#ifndef MAX_CONNS
+#define MAX_CONNS 1024          /* connection table slots */
+#endif
+#ifndef MAX_ROOMS
+#define MAX_ROOMS 64            /* rooms with people, lobby included */
+#endif
+#ifndef MAX_MSGS
+#define MAX_MSGS 4096           /* formatted lines in flight, shared by recipients */
+#endif
+
+#define LINE_MAX_CONTENT 510    /* bytes of one client line without CR/LF */
+#define LINE_BUF (LINE_MAX_CONTENT + 2)   /* + CR + LF: one whole line */
+#define OUT_LINE_MAX 1024       /* bytes of one server line, LF included */
+#define NICK_MAX 16
+#define ROOM_MAX 16
+#define OUTQ_LEN 128            /* per-connection queue of lines (power of 2) */
+#define OUTQ_EVENT_RESERVE 16   /* queue slots only server events may use */
+#define MAX_WORKERS 16
+#define DEFAULT_WORKERS_CAP 4   /* default -w: CPUs, at most this */
+#define DEFAULT_PORT 8080
+#define DEFAULT_RATE 200        /* lines per second per connection */
+#define MAX_LISTENERS 8
+#define MAX_ALLOW 32            /* --allow networks */
+#define READ_BUDGET 4096        /* bytes read from one connection per loop turn */
+#define SHUTDOWN_FLUSH_MS 2000  /* how long queued output may drain at exit */
+#define CLOSE_FLUSH_MS 5000     /* how long a closing client may drain */
+#define THREAD_STACK (64 * 1024)
+
+#if MAX_CONNS > 65535 || MAX_MSGS > 65535
+#error "connection and message indexes are 16-bit"
+#endif
+#if (OUTQ_LEN & (OUTQ_LEN - 1)) != 0
+#error "OUTQ_LEN must be a power of two"
+#endif
+#endif

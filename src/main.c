@@ -1,0 +1,156 @@
+/* natterd: start-up, privileges, signals, watchdog. The chat itself runs
+ * in the worker threads (worker.c). */
+#include "chat.h"
+#include "config.h"
+#include "conn.h"
+#include "listen.h"
+#include "log.h"
+#include "notify.h"
+#include "pool.h"
+#include "room.h"
+#include "worker.h"
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define FD_SPARE 32     /* descriptors beyond clients: listeners, epolls, logs */
+
+/* Raises the descriptor limit as far as allowed and fits the connection
+ * limit into it, so a full table is reported as `full`, not as EMFILE. */
+static unsigned fit_fd_limit(unsigned want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want;
+	rlim_t need = want + FD_SPARE;
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need) {
+		unsigned fit = rl.rlim_cur > FD_SPARE * 2 ? rl.rlim_cur - FD_SPARE : FD_SPARE;
+		log_warn("RLIMIT_NOFILE is %lu: connection limit lowered from %u to %u",
+			 (unsigned long)rl.rlim_cur, want, fit);
+		return fit;
+	}
+	return want;
+}
+
+static void drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		log_error("-u %s: no such user", user);
+		exit(1);
+	}
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_error("-u %s: cannot drop privileges: %s", user, strerror(errno));
+		exit(1);
+	}
+	/* If root could be taken back, the drop did not happen. */
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		log_error("-u %s: still able to become root; refusing to run", user);
+		exit(1);
+	}
+}
+
+static const char *host_name(const struct config *cfg)
+{
+	static char name[65];
+	if (cfg->hostname)
+		return cfg->hostname;
+	if (gethostname(name, sizeof name - 1) < 0 || !name[0])
+		strcpy(name, "natter");
+	for (char *p = name; *p; p++)   /* the greeting's HOST has no spaces */
+		if (*p <= ' ' || *p == 0x7f)
+			*p = '-';
+	return name;
+}
+
+/* Waits for SIGTERM/SIGINT, sending watchdog pings meanwhile. */
+static void wait_for_stop(const sigset_t *sigs)
+{
+	unsigned long wd_usec = notify_watchdog_usec();
+	struct timespec tick = { 1, 0 };
+	int64_t last_ping = 0;
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigtimedwait(sigs, &si, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			return;
+		}
+		if (sig == SIGHUP)
+			log_info("SIGHUP ignored (settings are read at start only)");
+		int64_t now = now_ms();
+		/* Ping at half the interval, and only while every worker turns. */
+		if (wd_usec && now - last_ping >= (int64_t)(wd_usec / 2000) &&
+		    workers_alive((int64_t)(wd_usec / 1000))) {
+			notify("WATCHDOG=1");
+			last_ping = now;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	static struct listener ls[MAX_LISTENERS];
+	char names[MAX_LISTENERS * 66] = "";
+	sigset_t sigs;
+
+	log_init();
+	config_parse(&cfg, argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	cfg.max_conns = fit_fd_limit(cfg.max_conns);
+
+	pool_init();
+	conn_table_init(cfg.max_conns);
+	rooms_init();
+	struct chat_settings cs = { host_name(&cfg), cfg.quiet, cfg.idle_timeout };
+	chat_init(&cs);
+
+	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, ls, MAX_LISTENERS);
+	if (nls <= 0)
+		return 1;
+	if (cfg.user)
+		drop_privileges(cfg.user);
+	else if (geteuid() == 0)
+		log_warn("running as root; -u USER drops privileges after binding");
+
+	/* Signals go to the main thread only: workers inherit this mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	struct worker_settings ws = {
+		cfg.rate, cfg.burst, cfg.idle_timeout, cfg.max_per_ip, &cfg.allow,
+	};
+	if (workers_start(cfg.workers, ls, nls, &ws) < 0)
+		return 1;
+	for (int i = 0; i < nls; i++) {
+		strcat(names, i ? ", " : "");
+		strcat(names, ls[i].name);
+	}
+	log_info("ready: listening on %s; connections %u (table %u), workers %u, "
+		 "rate %u lines/s (burst %u), rooms %u, host %s, version %s",
+		 names, cfg.max_conns, MAX_CONNS, cfg.workers, cfg.rate, cfg.burst,
+		 MAX_ROOMS, cs.hostname, NATTER_VERSION);
+	notify("READY=1");
+
+	wait_for_stop(&sigs);
+	notify("STOPPING=1");
+	workers_stop();
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* Pure text rules of the protocol: UTF-8 and control characters, nick and
+ * room names. No state, no I/O: the unit tests and the fuzzer call these. */
+#ifndef NATTER_TEXT_H
+#define NATTER_TEXT_H
+#include <stddef.h>
+
+enum text_fault { TEXT_OK = 0, TEXT_BAD_UTF8, TEXT_BAD_CHAR };
+
+/* Checks a line's content (no LF). UTF-8 faults win over control
+ * characters, as PROTOCOL.md orders them. */
+enum text_fault text_check(const char *s, size_t len);
+
+int nick_valid(const char *s, size_t len);
+int room_valid(const char *s, size_t len);  /* any case; stored lower */
+
+char ascii_lower(char c);
+void ascii_lower_copy(char *dst, const char *src, size_t len); /* NUL-ends dst */
+int ascii_casecmp(const char *a, const char *b);
+int ascii_caseeq(const char *a, size_t alen, const char *b, size_t blen);
+#endif
