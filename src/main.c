@@ -7,11 +7,10 @@
 #include "log.h"
 #include "notify.h"
 #include "pool.h"
+#include "priv.h"
 #include "room.h"
 #include "worker.h"
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,10 @@
 #include <unistd.h>
 
 #define FD_SPARE 32     /* descriptors beyond clients: listeners, epolls, logs */
+
+/* Set once start-up is over: from then on nothing may allocate (the
+ * malloc-wrap test build aborts on any heap call after it). */
+volatile int natterd_started;
 
 /* Raises the descriptor limit as far as allowed and fits the connection
  * limit into it, so a full table is reported as `full`, not as EMFILE. */
@@ -41,24 +44,6 @@ static unsigned fit_fd_limit(unsigned want)
 		return fit;
 	}
 	return want;
-}
-
-static void drop_privileges(const char *user)
-{
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		log_error("-u %s: no such user", user);
-		exit(1);
-	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		log_error("-u %s: cannot drop privileges: %s", user, strerror(errno));
-		exit(1);
-	}
-	/* If root could be taken back, the drop did not happen. */
-	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
-		log_error("-u %s: still able to become root; refusing to run", user);
-		exit(1);
-	}
 }
 
 static const char *host_name(const struct config *cfg)
@@ -146,6 +131,7 @@ int main(int argc, char **argv)
 		 "rate %u lines/s (burst %u), rooms %u, host %s, version %s",
 		 names, cfg.max_conns, MAX_CONNS, cfg.workers, cfg.rate, cfg.burst,
 		 MAX_ROOMS, cs.hostname, NATTER_VERSION);
+	natterd_started = 1;
 	notify("READY=1");
 
 	wait_for_stop(&sigs);

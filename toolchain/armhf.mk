@@ -2,7 +2,7 @@
 # Debian's cross gcc plus musl-dev:armhf through its gcc specs file.
 CROSS_COMPILE ?= arm-linux-gnueabihf-
 MUSL_SPECS   := /usr/lib/arm-linux-musleabihf/musl-gcc.specs
-ARCH_CFLAGS  := -marm -mfloat-abi=hard
+ARCH_CFLAGS  := -mthumb -mfloat-abi=hard
 EMULATOR     := qemu-arm
 APT_PACKAGES := gcc-arm-linux-gnueabihf musl-dev:armhf qemu-user
 APT_ARCH     := armhf
