@@ -1,0 +1,37 @@
+/* Unit tests of the pure protocol code: text rules, framing, parsing. */
+#include "check.h"
+
+int check_failures;
+const char *check_current;
+
+void test_utf8_valid(void);
+void test_utf8_invalid(void);
+void test_controls(void);
+void test_names(void);
+void test_case(void);
+void test_frame_lines(void);
+void test_frame_long(void);
+void test_frame_bytewise(void);
+void test_frame_unget(void);
+void test_parse_messages(void);
+void test_parse_commands(void);
+void test_parse_usage(void);
+void test_parse_errors_order(void);
+
+int main(void)
+{
+	RUN(test_utf8_valid);
+	RUN(test_utf8_invalid);
+	RUN(test_controls);
+	RUN(test_names);
+	RUN(test_case);
+	RUN(test_frame_lines);
+	RUN(test_frame_long);
+	RUN(test_frame_bytewise);
+	RUN(test_frame_unget);
+	RUN(test_parse_messages);
+	RUN(test_parse_commands);
+	RUN(test_parse_usage);
+	RUN(test_parse_errors_order);
+	return check_failures != 0;
+}
