@@ -30,6 +30,8 @@
 #define READ_BUDGET 4096        /* bytes read from one connection per loop turn */
 #define SHUTDOWN_FLUSH_MS 2000  /* how long queued output may drain at exit */
 #define CLOSE_FLUSH_MS 5000     /* how long a closing client may drain */
+#define STALL_TICKS 30           /* seconds a blocked client may hold its queue */
+#define STALL_TICKS_LOW_POOL 3  /* ... while the message pool runs low */
 #define THREAD_STACK (64 * 1024)
 
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535

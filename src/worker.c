@@ -1,6 +1,8 @@
 #include "worker.h"
 #include "chat.h"
 #include "conn.h"
+#include "deliver.h"
+#include "pool.h"
 #include "log.h"
 #include "proto.h"
 #include <errno.h>
@@ -418,14 +420,37 @@ static void accept_some(struct worker *w, int lfd, int64_t now, unsigned *wake)
 	}
 }
 
+/* A client that holds queued lines and takes none for a while is too
+ * slow even if its queue is not full: its lines pin pool slots that
+ * everyone else needs. Sooner when the pool runs low. */
+static void check_stalled(uint16_t c, unsigned limit, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	uint16_t head = atomic_load(&k->out_head);
+
+	if (!atomic_load(&k->wblocked) || conn_queued(k) == 0 ||
+	    head != k->tick_head || k->out_off != k->tick_off) {
+		k->stalled_ticks = 0;
+		k->tick_head = head;
+		k->tick_off = k->out_off;
+		return;
+	}
+	if (++k->stalled_ticks >= limit)
+		deliver_kill(c, wake);
+}
+
 static void tick(struct worker *w, int64_t now, unsigned *wake)
 {
+	unsigned stall_limit = pool_available() < MAX_MSGS / 4 ? STALL_TICKS_LOW_POOL : STALL_TICKS;
+
 	atomic_store(&w->heartbeat_s, (unsigned)(now / 1000));
 	w->next_tick_ms = now + TICK_MS;
 	for (unsigned c = 0; c < MAX_CONNS; c++) {
 		struct conn *k = &conns[c];
 		if (k->state == CONN_FREE || k->worker != w->id)
 			continue;
+		if (k->state == CONN_OPEN)
+			check_stalled(c, stall_limit, wake);
 		if (k->state == CONN_OPEN && set.idle_timeout &&
 		    now - k->last_input_ms >= (int64_t)set.idle_timeout * 1000) {
 			chat_error(c, ERR_IDLE, wake);
