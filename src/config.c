@@ -1,4 +1,5 @@
 #include "config.h"
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,20 @@ static unsigned number(const char *s, unsigned lo, unsigned hi, const char *what
 	return v;
 }
 
+static int address_ok(const char *s)
+{
+	unsigned char a[16];
+	char buf[64];
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']' && n - 2 < sizeof buf) {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		s = buf;
+	}
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
 static unsigned cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -87,6 +102,8 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		case 'b':
 			if (cfg->nbind == MAX_LISTENERS)
 				usage_error("too many -b addresses (at most 8)%s", "");
+			if (!address_ok(optarg))
+				usage_error("bad -b address '%s' (an IPv4 or IPv6 address)", optarg);
 			cfg->bind[cfg->nbind++] = optarg;
 			break;
 		case 'c': cfg->max_conns = number(optarg, 1, MAX_CONNS, "connection limit"); break;

@@ -1,0 +1,179 @@
+"""natterd's command line, exit codes, logging, signals and sd_notify."""
+import os, re, signal, socket, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import natlib
+from natlib import Server, Suite
+
+TARGET = sys.argv[1] if len(sys.argv) > 1 else "host"
+BIN = natlib.binary(TARGET)
+PREFIX = natlib.emulator(TARGET)
+
+
+def run(args, timeout=20):
+    return subprocess.run(PREFIX + [BIN] + args, capture_output=True, text=True, timeout=timeout)
+
+
+def reply(client, prefix):
+    """The next line starting with prefix, skipping room traffic."""
+    while True:
+        line = client.line()
+        assert line is not None, "connection closed"
+        if line.startswith(prefix):
+            return line
+        assert line.startswith(("<", "-- ", "* ")), line
+
+
+def test_help_version():
+    r = run(["--help"])
+    assert r.returncode == 0 and "usage: natterd" in r.stdout, r
+    for opt in ("--port", "--bind", "--max-conns", "--workers", "--rate", "--quiet",
+                "--user", "--allow", "--max-per-ip", "--idle-timeout"):
+        assert opt in r.stdout, opt
+    r = run(["--version"])
+    assert r.returncode == 0 and re.match(r"natterd \d+\.\d+\.\d+ ", r.stdout), r
+
+
+def test_bad_usage():
+    for args in (["--bogus"], ["-p", "70000"], ["-p"], ["-c", "0"], ["-w", "99"],
+                 ["extra"], ["-b", "not-an-address"], ["--allow", "10.0.0.0/33"],
+                 ["--rate", "-1"]):
+        r = run(args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("natterd: "), (args, r.stderr)
+
+
+def test_port_in_use():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    r = run(["-p", str(port), "-b", "127.0.0.1"])
+    s.close()
+    assert r.returncode == 1, r
+    assert "127.0.0.1:%d" % port in r.stderr, r.stderr
+
+
+def test_ready_line_and_logs():
+    srv = Server(TARGET, quiet=False).start()
+    try:
+        a = srv.connect()
+        b = srv.connect()
+        a.say("hello log")
+        b.expect(r"<%s> hello log" % a.nick)
+        a.say("/me waves")
+        b.expect(r"\* %s waves" % a.nick)
+        a.say("/quit")
+        a.eof()
+        b.expect(r"-- %s quit" % a.nick)
+        b.cmd("/stats")         # a round trip: the server has logged by now
+    finally:
+        assert srv.stop() == 0
+    err = srv.stderr()
+    assert re.search(r"ready: listening on 127\.0\.0\.1:%d; connections \d+ \(table \d+\), workers \d+" % srv.port, err), err
+    assert re.search(r"connect 127\.0\.0\.1:\d+ as %s" % a.nick, err), err
+    assert re.search(r"disconnect 127\.0\.0\.1:\d+ %s: quit" % a.nick, err), err
+    out = srv.stdout()
+    assert "msg lobby <%s> hello log\n" % a.nick in out, out
+    assert "msg lobby * %s waves\n" % a.nick in out, out
+
+
+def test_quiet():
+    srv = Server(TARGET, quiet=True).start()
+    try:
+        a, b = srv.connect(), srv.connect()
+        a.say("secret")
+        b.expect(r"<%s> secret" % a.nick)
+    finally:
+        assert srv.stop() == 0
+    assert srv.stdout() == "", srv.stdout()
+
+
+def test_journal_prefix():
+    env = dict(os.environ, JOURNAL_STREAM="8:12345")
+    srv = Server(TARGET, env=env).start()
+    assert srv.stop() == 0
+    lines = srv.stderr().splitlines()
+    assert lines and all(re.match(r"<[346]>natterd: ", l) for l in lines), lines
+
+
+def test_sigint_and_sighup():
+    srv = Server(TARGET).start()
+    a = srv.connect()
+    srv.proc.send_signal(signal.SIGHUP)
+    assert a.cmd("/stats").startswith("= stats:")      # still serving
+    srv.proc.send_signal(signal.SIGINT)
+    a.expect(r"! shutdown: .*")
+    assert a.line() is None
+    assert srv.stop() == 0
+
+
+class NotifySocket:
+    def __init__(self, abstract):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if abstract:
+            self.name = "@natter-test-%d" % os.getpid()
+            self.sock.bind("\0" + self.name[1:])
+        else:
+            self.dir = tempfile.mkdtemp()
+            self.name = os.path.join(self.dir, "notify")
+            self.sock.bind(self.name)
+        self.sock.settimeout(natlib.TIMEOUT)
+
+    def expect(self, text):
+        while True:
+            msg = self.sock.recv(4096).decode()
+            if msg == text:
+                return
+            assert msg.startswith("WATCHDOG") or msg == "READY=1", msg
+
+
+def notify_case(abstract):
+    ns = NotifySocket(abstract)
+    env = dict(os.environ, NOTIFY_SOCKET=ns.name, WATCHDOG_USEC="1000000")
+    srv = Server(TARGET, env=env).start()
+    try:
+        ns.expect("READY=1")
+        ns.expect("WATCHDOG=1")     # pinged at half of WATCHDOG_USEC
+        ns.expect("WATCHDOG=1")
+    finally:
+        srv.proc.send_signal(signal.SIGTERM)
+    ns.expect("STOPPING=1")
+    assert srv.stop() == 0
+
+
+def test_notify_path():
+    notify_case(False)
+
+
+def test_notify_abstract():
+    notify_case(True)
+
+
+def test_sigpipe():
+    """A client that resets while output is queued must not kill natterd."""
+    srv = Server(TARGET, ["--rate", "0"]).start()
+    try:
+        a, b = srv.connect(), srv.connect()
+        b.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        a.send(("x" * 400 + "\n") * 2000)
+        b.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        b.close()                                   # RST
+        c = srv.connect()
+        c.say("/stats")
+        assert reply(c, "= stats:")
+        # a learns of b's end (reset or too slow), and is still served
+        while not re.match(r"-- %s disconnected" % b.nick, a.line()):
+            pass
+        a.say("/stats")
+        assert reply(a, "= stats:")
+    finally:
+        assert srv.stop() == 0
+
+
+if __name__ == "__main__":
+    suite = Suite("cli-%s/" % TARGET)
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
+    for name, fn in tests:
+        suite.run(name[5:], fn)
+    sys.exit(1 if suite.failed else 0)
