@@ -61,7 +61,7 @@ CFLAGS += $(SPECS) $(ARCH_CFLAGS) $(CPU_CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE \
           -DNATTER_VERSION='"$(VERSION)"' -DMAX_CONNS=$(MAX_CONNS) \
           -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) -Isrc
 LDFLAGS ?=
-LDFLAGS += $(SPECS) -static -Wl,--gc-sections -pthread
+LDFLAGS += $(SPECS) $(ARCH_LDFLAGS) -static -Wl,--gc-sections -pthread
 
 NATTERD_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) src/main.c
 NATTER_SRCS  := $(wildcard src/client/*.c)
