@@ -77,7 +77,7 @@ natter: $(BUILD)/natter
 # Objects are rebuilt when the flags change (another BOARD into the same dir).
 $(BUILD)/flags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
 	@echo '$(EMULATOR)' | cmp -s - $(BUILD)/emulator || echo '$(EMULATOR)' > $(BUILD)/emulator
 FORCE:
 
@@ -86,14 +86,14 @@ $(BUILD)/obj/%.o: src/%.c $(BUILD)/flags
 	@$(if $(Q),echo '  CC      $@')
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/natterd: $(NATTERD_OBJS)
+$(BUILD)/natterd: $(NATTERD_OBJS) $(BUILD)/flags
 	@$(if $(Q),echo '  LD      $@')
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@.unstripped
+	$(Q)$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@.unstripped
 	$(Q)$(STRIP) -s -R .comment -o $@ $@.unstripped
 
-$(BUILD)/natter: $(NATTER_OBJS)
+$(BUILD)/natter: $(NATTER_OBJS) $(BUILD)/flags
 	@$(if $(Q),echo '  LD      $@')
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@.unstripped
+	$(Q)$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@.unstripped
 	$(Q)$(STRIP) -s -R .comment -o $@ $@.unstripped
 
 -include $(NATTERD_OBJS:.o=.d) $(NATTER_OBJS:.o=.d)
