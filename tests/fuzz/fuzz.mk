@@ -1,0 +1,38 @@
+# libFuzzer harnesses for the pure protocol code (tests/fuzz/*.c), built
+# with clang -fsanitize=fuzzer,address,undefined.
+#   make fuzz                  fuzz for FUZZ_SECONDS (default 300) in all:
+#                              4/5 on fuzz_proto, 1/5 on fuzz_allow
+#   make fuzz FUZZ_SECONDS=3600
+#   make fuzz-build            only build them
+# New inputs found go to build/fuzz/corpus-*/ (kept between runs; the seeds
+# in tests/fuzz/corpus/ are read, never written); a crash is saved as
+# build/fuzz/artifacts/crash-* and `build/fuzz/fuzz_proto FILE` replays it.
+FUZZ_SECONDS ?= 300
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Isrc -DNATTER_VERSION='"$(VERSION)"' \
+	-DMAX_CONNS=$(MAX_CONNS) -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS)
+FUZZ_PROTO_SRCS := tests/fuzz/fuzz_proto.c src/frame.c src/proto.c src/text.c
+FUZZ_ALLOW_SRCS := tests/fuzz/fuzz_allow.c src/allow.c
+
+.PHONY: fuzz fuzz-build fuzz-deps
+fuzz-build: build/fuzz/fuzz_proto build/fuzz/fuzz_allow
+test-builds:: fuzz-build
+
+# clang and its runtime (libFuzzer is in libclang-rt-14-dev on Debian 12).
+build/fuzz/.deps:
+	$(Q)bash toolchain/install-deps.sh --pkg clang libclang-rt-14-dev
+	@mkdir -p $(@D) && touch $@
+
+build/fuzz/fuzz_proto: $(FUZZ_PROTO_SRCS) $(wildcard src/*.h) tests/fuzz/fuzz.mk | build/fuzz/.deps
+	@$(if $(Q),echo '  FUZZ    $@')
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_PROTO_SRCS) -o $@
+
+build/fuzz/fuzz_allow: $(FUZZ_ALLOW_SRCS) $(wildcard src/*.h) tests/fuzz/fuzz.mk | build/fuzz/.deps
+	@$(if $(Q),echo '  FUZZ    $@')
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_ALLOW_SRCS) -o $@
+
+fuzz: fuzz-build
+	$(Q)bash tests/fuzz/run proto $$(( $(FUZZ_SECONDS) * 4 / 5 ))
+	$(Q)bash tests/fuzz/run allow $$(( $(FUZZ_SECONDS) - $(FUZZ_SECONDS) * 4 / 5 ))
