@@ -4,7 +4,7 @@
 #
 #   sh -s -- probe    ROOT
 #   sh -s -- install  ROOT STAGE PORT WRAPPER
-#   sh -s -- rollback ROOT WRAPPER
+#   sh -s -- rollback ROOT WRAPPER [defaults]
 #   sh -s -- withdraw ROOT WRAPPER
 #   sh -s -- version  ROOT WRAPPER
 #   sh -s -- check    PORT SECONDS
@@ -53,6 +53,12 @@ put() {
 	mv -f "$d/.$(basename "$2").new" "$2" || err "cannot rename into $2"
 }
 
+# The line of a failed start that says why, else its exit status.
+why() {
+	w=$(echo "$1" | grep -i -m 1 'fail\|not ready\|cannot\|error' | sed 's/^natterd: //; s/; last lines of .*//')
+	echo "${w:-exit status $2}"
+}
+
 same() { [ -f "$1" ] && [ -f "$2" ] && cmp -s "$1" "$2"; }
 
 defaults_port() {
@@ -91,13 +97,14 @@ cmd_install() {
 
 	# Defaults: never overwrite the board's own settings unless asked to.
 	def=$R/etc/default/natterd
+	rm -f "$S/defaults.before"
+	[ -f "$def" ] && cp -p "$def" "$S/defaults.before"
 	if [ ! -f "$def" ]; then
 		put "$S/natterd.default" "$def" 644
 		echo "defaults: installed /etc/default/natterd"
 	elif [ -f "$S/defaults.force" ] && ! same "$S/natterd.default" "$def"; then
-		cp -p "$def" "$def.prev"
 		put "$S/natterd.default" "$def" 644
-		echo "defaults: replaced /etc/default/natterd (old one kept as natterd.prev)"
+		echo "defaults: replaced /etc/default/natterd"
 	else
 		echo "defaults: kept the board's /etc/default/natterd"
 	fi
@@ -109,6 +116,10 @@ cmd_install() {
 			echo "NATTERD_PORT=$port" >>"$def" || err "cannot edit $def"
 		fi
 		echo "defaults: NATTERD_PORT=$port"
+	fi
+	if [ -f "$S/defaults.before" ] && ! same "$S/defaults.before" "$def"; then
+		cp -p "$S/defaults.before" "$def.prev" || err "cannot keep $def.prev"
+		echo "defaults: the board's previous settings kept as /etc/default/natterd.prev"
 	fi
 
 	# Service definition: the unit on systemd, the init script otherwise.
@@ -149,20 +160,27 @@ cmd_install() {
 	echo "port=$(defaults_port)"
 	out=$(service restart 2>&1); rc=$?
 	echo "$out" | sed 's/^/restart: /'
-	[ $rc = 0 ] || err "the service did not start (exit $rc)"
+	[ $rc = 0 ] || err "the service did not start: $(why "$out" "$rc")"
 	print_version
 }
 
 cmd_rollback() {
 	root_of "$1"; init_env "$2"
 	bin=$R$BIN_DIR/natterd
+	def=$R/etc/default/natterd
 	[ -f "$bin.prev" ] && ! same "$bin.prev" "$bin" || err "no previous binary to roll back to"
 	cp -p "$bin" "$bin.failed"
 	put "$bin.prev" "$bin" 755
 	echo "rollback: restored natterd.prev (the failed binary is kept as natterd.failed)"
+	if [ "${3:-}" = defaults ] && [ -f "$def.prev" ]; then
+		cp -p "$def" "$def.failed"
+		put "$def.prev" "$def" 644
+		echo "rollback: restored /etc/default/natterd.prev (this deploy's settings kept as natterd.failed)"
+	fi
+	echo "port=$(defaults_port)"
 	out=$(service restart 2>&1); rc=$?
 	echo "$out" | sed 's/^/restart: /'
-	[ $rc = 0 ] || err "the previous binary did not start either (exit $rc)"
+	[ $rc = 0 ] || err "the previous binary did not start either: $(why "$out" "$rc")"
 	print_version
 }
 
