@@ -59,7 +59,7 @@ class Server:
         deadline = time.time() + timeout
         while time.time() < deadline:
             text = self.stderr()
-            m = re.search(r"ready: listening on [^\n]*?:(\d+)", text)
+            m = re.search(r"ready: listening on (?:\[[0-9a-fA-F:.]*\]|[^\s\[]*?):(\d+)", text)
             if m:
                 self.port = int(m.group(1))
                 return self
@@ -235,3 +235,186 @@ class Suite:
 
 class Skip(Exception):
     pass
+
+
+# ---------------------------------------------------------------------------
+# Additions for the protocol suite (tests/test_protocol.py); generic enough
+# for other suites. Nothing above this line depends on them.
+
+GREETING_RE = r"= welcome: natter/1 on \S+; you are (\S+) in lobby; /help for commands"
+
+
+def adopt(sock, greet=True, timeout=None):
+    """A Client around an already connected socket (say, one given a small
+    SO_RCVBUF before connect). Reads the greeting unless greet is False."""
+    c = Client.__new__(Client)
+    c.sock = sock
+    c.sock.settimeout(timeout or TIMEOUT)
+    try:
+        c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
+    c.buf = b""
+    c.nick = None
+    c.closed = False
+    if greet:
+        line = c.line()
+        m = re.fullmatch(GREETING_RE, line or "")
+        if not m:
+            raise AssertionError("unexpected greeting: %r" % line)
+        c.nick = m.group(1)
+    return c
+
+
+def open_socket(host, port, rcvbuf=None, timeout=None):
+    """A connected TCP socket; rcvbuf (bytes) is set before connect, so the
+    kernel does not grow the receive window past it."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(timeout or TIMEOUT)
+    s.connect((host, port))
+    return s
+
+
+def barrier(*clients, timeout=None):
+    """Round trip through the server for each client in turn: sends /stats
+    and requires its reply to be the very next line. Anything the server
+    queued for a client before handling that /stats therefore shows up as an
+    error here; after it, quiet() can assert that nothing else is coming."""
+    for c in clients:
+        c.say("/stats")
+        line = c.line(timeout)
+        if line is None or not line.startswith("= stats: "):
+            raise AssertionError("%s: expected the /stats reply, got %r" % (c.nick, line))
+
+
+def connect_lobby(server, n, **kw):
+    """Connects n clients one after another; every earlier client reads the
+    `-- guestN joined lobby` line of each later one, so all start clean."""
+    clients = []
+    for _ in range(n):
+        c = server.connect(**kw)
+        for old in clients:
+            old.expect(r"-- %s joined lobby" % re.escape(c.nick))
+        clients.append(c)
+    return clients
+
+
+def pump(sends=None, reads=(), timeout=None, stop=None, gate=None, per_turn=None):
+    """Writes and reads many sockets at once without blocking on any.
+
+    sends: {client: bytes or an iterator of bytes chunks}; an iterator is
+      pulled only when the previous chunk is fully written.
+    reads: {client: number of lines wanted, or None to read what comes}.
+    stop:  optional callable(got) -> True to end early (checked after
+      every read); by default the pump ends when every send is written and
+      every reader has its number of lines.
+    gate:  optional callable(client, got) -> False to hold back that
+      sender's next chunk for now (say, to stay a window ahead of a reader).
+    per_turn: at most this many chunks per sender per select() turn, so
+      several senders' data interleave (default: as much as the socket takes).
+    Returns {client: [lines as str]} for the readers (lines past the wanted
+    number stay in the client's buffer). Raises TimeoutError with a summary.
+    """
+    sends = dict(sends or {})
+    reads = dict(reads)
+    deadline = time.time() + (timeout if timeout is not None else TIMEOUT * 6)
+    pending = {}
+    for c, data in sends.items():
+        pending[c] = [iter([data]) if isinstance(data, (bytes, bytearray)) else iter(data), b""]
+    got = {c: [] for c in reads}
+    sent = {c: 0 for c in sends}
+
+    def take_lines(c):
+        want = reads[c]
+        if b"\n" not in c.buf:
+            return
+        parts = c.buf.split(b"\n")
+        room = len(parts) - 1 if want is None else max(0, min(len(parts) - 1, want - len(got[c])))
+        got[c].extend(p.decode("utf-8", "replace") for p in parts[:room])
+        c.buf = b"\n".join(parts[room:])
+
+    def finished():
+        if stop is not None:
+            return stop(got)
+        return not pending and all(w is None or len(got[c]) >= w for c, w in reads.items())
+
+    for c in reads:
+        take_lines(c)
+    try:
+        for c in list(sends) + list(reads):
+            c.sock.setblocking(False)
+        while not finished():
+            left = deadline - time.time()
+            if left <= 0:
+                raise TimeoutError("pump timed out: sent %s; got %s" % (
+                    {c.nick: n for c, n in sent.items()},
+                    {c.nick: len(l) for c, l in got.items()}))
+            rlist = [c.sock for c in reads if not c.closed]
+            wlist = [c.sock for c in pending
+                     if pending[c][1] or gate is None or gate(c, got)]
+            if not rlist and not wlist:
+                raise AssertionError("pump: every reader hit EOF; got %s" % (
+                    {c.nick: l[-3:] for c, l in got.items()}))
+            r, w, _ = select.select(rlist, wlist, [], min(left, 0.2))
+            for c in list(pending):
+                if c.sock not in w:
+                    continue
+                it_buf = pending[c]
+                turn = 0
+                while per_turn is None or turn < per_turn:
+                    if not it_buf[1]:
+                        if gate is not None and not gate(c, got):
+                            break
+                        try:
+                            it_buf[1] = bytes(next(it_buf[0]))
+                        except StopIteration:
+                            del pending[c]
+                            break
+                    try:
+                        n = c.sock.send(it_buf[1])
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    sent[c] += n
+                    it_buf[1] = it_buf[1][n:]
+                    if it_buf[1]:
+                        break
+                    turn += 1
+            for c in reads:
+                if c.sock not in r:
+                    continue
+                try:
+                    chunk = c.sock.recv(262144)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except ConnectionResetError:
+                    chunk = b""
+                if not chunk:
+                    c.closed = True
+                else:
+                    c.buf += chunk
+                take_lines(c)
+                if stop is not None and stop(got):
+                    break
+    finally:
+        for c in list(sends) + list(reads):
+            try:
+                c.sock.settimeout(TIMEOUT)
+            except OSError:
+                pass
+    return got
+
+
+def lines_until(client, pattern, limit=100000, timeout=None):
+    """Reads lines until one fully matches pattern; returns (skipped, match)."""
+    skipped = []
+    for _ in range(limit):
+        line = client.line(timeout)
+        if line is None:
+            raise AssertionError("EOF while waiting for %r; last lines %r" % (pattern, skipped[-5:]))
+        if re.fullmatch(pattern, line):
+            return skipped, line
+        skipped.append(line)
+    raise AssertionError("no line matching %r within %d lines" % (pattern, limit))
