@@ -184,6 +184,21 @@ int net_queue(struct net *n, const char *s, size_t len)
 	return 0;
 }
 
+long net_fill(struct net *n, int fd, size_t reserve)
+{
+	size_t room = sizeof n->out - n->outlen;
+	ssize_t r;
+
+	if (room <= reserve) {
+		errno = EAGAIN;
+		return -1;
+	}
+	r = read(fd, n->out + n->outlen, room - reserve);
+	if (r > 0)
+		n->outlen += (size_t)r;
+	return (long)r;
+}
+
 int net_prepend(struct net *n, const char *s, size_t len)
 {
 	if (len > sizeof n->out - n->outlen)

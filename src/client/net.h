@@ -46,6 +46,9 @@ long net_flush(struct net *n);
 long net_read(struct net *n, line_fn fn);
 /* Appends s whole, or returns -1 if it does not fit. */
 int net_queue(struct net *n, const char *s, size_t len);
+/* Reads from fd straight into the send buffer, keeping reserve bytes free
+ * (for the nick and room commands of a reconnect). read()'s result. */
+long net_fill(struct net *n, int fd, size_t reserve);
 /* Puts s in front of what is waiting (used for nick/room on reconnect). */
 int net_prepend(struct net *n, const char *s, size_t len);
 /* Bytes sent but not yet acknowledged by the peer's TCP. */

@@ -12,7 +12,7 @@
 #endif
 
 static const char usage_text[] =
-"usage: natter [-r] [-n NICK] [-j ROOM] [-p PORT] [-c LINE]... [HOST[:PORT]]\n"
+"usage: natter [-r] [-n NICK] [-j ROOM] [-p PORT] [-w SECS] [-c LINE]... [HOST[:PORT]]\n"
 "Chat with a natterd server (default localhost:8080).\n"
 "\n"
 "  HOST[:PORT]           server name or address; IPv6 as [::1] or [::1]:8080\n"
@@ -23,6 +23,8 @@ static const char usage_text[] =
 "                        answered every line, then exit; stdin is not read\n"
 "  -r, --reconnect       reconnect when the connection drops (back-off 1 s\n"
 "                        doubling up to 30 s), re-applying nick and room\n"
+"  -w, --wait SECS       at the end of input, wait up to SECS of silence\n"
+"                        for the server to answer and close (default 2)\n"
 "  -h, --help            show this help\n"
 "      --version         show the version\n"
 "\n"
@@ -68,18 +70,26 @@ int room_ok(const char *s)
 	return 1;
 }
 
-static int port_ok(const char *s)
+/* A decimal number of at most 5 digits, or -1. */
+static long number(const char *s)
 {
-	unsigned long v = 0;
+	long v = 0;
 	size_t i, n = strlen(s);
 
 	if (n < 1 || n > 5)
-		return 0;
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(s[i] - '0');
+			return -1;
+		v = v * 10 + (s[i] - '0');
 	}
+	return v;
+}
+
+static int port_ok(const char *s)
+{
+	long v = number(s);
+
 	return v >= 1 && v <= 65535;
 }
 
@@ -125,14 +135,14 @@ static const char *value(char **argv, int argc, int *i, const char *attached)
 static int option_letter(const char *a, const char **attached)
 {
 	static const char *const longs[] = {
-		"port", "nick", "join", "command", "reconnect", "help", "version"
+		"port", "nick", "join", "command", "reconnect", "wait", "help", "version"
 	};
-	static const char letters[] = "pnjcrhV";
+	static const char letters[] = "pnjcrwhV";
 	size_t i, n;
 
 	*attached = NULL;
 	if (a[1] != '-') {
-		if (!strchr("pnjcrh", a[1]))
+		if (!strchr("pnjcrwh", a[1]))
 			return 0;
 		if (a[2])
 			*attached = a + 2;
@@ -185,6 +195,10 @@ static int one_option(char **argv, int argc, int *i, struct opts *o, const char 
 	v = value(argv, argc, i, att);
 	if (c == 'p')
 		*port = v;
+	else if (c == 'w' && (number(v) < 0 || number(v) > 3600))
+		usage_error("bad wait (0-3600 seconds): ", v);
+	else if (c == 'w')
+		o->wait_ms = number(v) * 1000;
 	else if (c == 'n' && !nick_ok(v))
 		usage_error("bad nick (1-16 of A-Z a-z 0-9 _ -, starting with a letter): ", v);
 	else if (c == 'n')
@@ -205,6 +219,7 @@ void opts_parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->host = "localhost";
+	o->wait_ms = WAIT_DEFAULT_MS;
 	for (i = 1; i < argc; i++) {
 		char *a = argv[i];
 

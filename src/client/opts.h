@@ -6,6 +6,7 @@
 #define ROOM_LEN 16
 #define TEXT_MAX 510            /* bytes of one line we send, without LF */
 #define MAX_CMDS 64             /* -c lines */
+#define WAIT_DEFAULT_MS 2000    /* -w default */
 
 struct opts {
 	const char *host;           /* without brackets; "localhost" by default */
@@ -15,6 +16,7 @@ struct opts {
 	const char *cmds[MAX_CMDS]; /* -c lines, in order */
 	int ncmds;
 	int reconnect;              /* -r */
+	long wait_ms;               /* -w: quiet time after the end of input */
 };
 
 /* Fills o from argv. Prints help or version and exits 0, or prints a
