@@ -854,7 +854,7 @@ static void run_traffic(void)
 	uint64_t drain_start = now_ns();
 	while (ok + lost < want && n_ready == nclients) {
 		uint64_t now = now_ns();
-		if (now - last_rx_ns > 2000000000u && now - drain_start > 2000000000u)
+		if (now - last_rx_ns > 1000000000u && now - drain_start > 1000000000u)
 			break;
 		if (now - drain_start > (uint64_t)(timeout_s * 1e9))
 			break;
