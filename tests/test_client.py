@@ -241,6 +241,13 @@ class Tty:
         """Waits until the bottom row (the input line) reads exactly text."""
         self.wait(lambda: self.screen.last() == text, "input line %r" % text, timeout)
 
+    def resize(self, cols):
+        """A narrower window: the size changes and SIGWINCH is sent (by hand:
+        the pty is not natter's controlling terminal here)."""
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+        self.screen.width = cols
+        self.proc.send_signal(signal.SIGWINCH)
+
     def type(self, data):
         os.write(self.master, data.encode() if isinstance(data, str) else data)
 
@@ -696,7 +703,8 @@ def test_tty_colours(srv):
 
 
 def test_tty_long_line(srv):
-    """Input wider than the terminal scrolls sideways instead of wrapping."""
+    """Input wider than the terminal scrolls sideways instead of wrapping,
+    also after the window is made narrower."""
     bob = srv.connect()
     t, nick = tty_session(srv)
     try:
@@ -706,6 +714,10 @@ def test_tty_long_line(srv):
         assert len(t.screen.last()) <= 79, t.screen.last()
         t.type("\x01")                          # Ctrl-A: the start again
         t.wait(lambda: t.screen.last().startswith("lobby> abcdef"), "the start shown")
+        t.resize(40)
+        t.type("\x05")                          # Ctrl-E: the end, in 40 columns
+        t.wait(lambda: t.screen.last().endswith(text[-20:]), "the end shown in 40 columns")
+        assert len(t.screen.last()) <= 39, t.screen.last()
         t.type("\r")
         assert skip_room_traffic(bob, "<") == "<%s> %s" % (nick, text)
         t.type("\x03")

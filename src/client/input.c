@@ -118,6 +118,7 @@ void keys_read(void)
 		finish(0, NULL, NULL, NULL);
 	for (i = 0; i < r; i++)
 		act(le_key(k[i]));
+	scr_touch();
 }
 
 /* Bytes go out as they come, like nc; only the end of input is special:

@@ -146,20 +146,26 @@ static int sock_events(void)
 	return 0;
 }
 
+/* t or the time left until at, whichever is sooner (t < 0: none yet). */
+static long long sooner(long long t, long long at)
+{
+	long long d = at > app.now ? at - app.now : 0;
+
+	return t < 0 || d < t ? d : t;
+}
+
 /* Milliseconds until the next timer, -1 for none. */
 static long long next_timeout(void)
 {
-	long long t = -1, d;
+	long long t = -1;
 
 	if (app.net.state == NET_CONNECTING)
-		t = app.net.deadline - app.now;
-	if (app.retry_at >= 0 && (t < 0 || app.retry_at - app.now < t))
-		t = app.retry_at - app.now;
-	if (watching_end()) {
-		d = 100;        /* re-check unacknowledged bytes while waiting */
-		t = t < 0 || d < t ? d : t;
-	}
-	return t < 0 ? -1 : t;
+		t = sooner(t, app.net.deadline);
+	if (app.retry_at >= 0)
+		t = sooner(t, app.retry_at);
+	if (watching_end())     /* re-check unacknowledged bytes while waiting */
+		t = sooner(t, app.now + 100);
+	return t;
 }
 
 static void handle_sock(short rev)

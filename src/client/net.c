@@ -129,6 +129,8 @@ long net_flush(struct net *n)
 		n->err = errno;
 		return -1;
 	}
+	if (w == 0)
+		return 0;
 	n->midline = n->out[w - 1] != '\n';
 	memmove(n->out, n->out + w, n->outlen - (size_t)w);
 	n->outlen -= (size_t)w;

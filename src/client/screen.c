@@ -12,6 +12,7 @@ static char obuf[16384];
 static struct sbuf ob = { obuf, 0, sizeof obuf };
 static int term, color, width = 80;
 static int shown;               /* the input line is on the screen now */
+static int dirty;               /* ... but not as it is now */
 static int view;                /* first code point of the input shown */
 static char prompt[ROOM_LEN + 3] = "> ";
 static int prompt_cols = 2;
@@ -27,6 +28,12 @@ void scr_init(int t, int c)
 void scr_resize(void)
 {
 	width = term_width();
+	dirty = 1;
+}
+
+void scr_touch(void)
+{
+	dirty = 1;
 }
 
 void scr_prompt(const char *room)
@@ -38,6 +45,7 @@ void scr_prompt(const char *room)
 	sb_str(&b, "> ");
 	sb_cstr(&b);
 	prompt_cols = (int)strlen(prompt);
+	dirty = 1;
 }
 
 /* Adds to the output buffer, writing it out first when it is full. */
@@ -219,8 +227,9 @@ static void draw_input(void)
 
 void scr_flush(void)
 {
-	if (term)
+	if (term && (!shown || dirty))
 		draw_input();
+	dirty = 0;
 	if (ob.len)
 		write_all(1, ob.p, ob.len);
 	ob.len = 0;

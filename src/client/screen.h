@@ -16,7 +16,10 @@ void scr_prompt(const char *room);
 void scr_line(const char *s, size_t n);
 /* A note from natter itself, shown as "natter: ..." (terminal mode). */
 void scr_note(const char *a, const char *b, const char *c);
-/* Writes what is pending; in terminal mode redraws the input line. */
+/* The input line changed (a key): redraw it at the next flush. */
+void scr_touch(void);
+/* Writes what is pending; in terminal mode redraws the input line if it
+ * changed or was overwritten. */
 void scr_flush(void);
 /* Ctrl-L: clear the screen, then the next flush redraws. */
 void scr_clear_screen(void);
