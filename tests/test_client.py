@@ -408,6 +408,20 @@ def test_server_shutdown():
         srv.stop()
 
 
+def test_server_full():
+    """A full server answers "! full:" and closes: exit 1 with that reason."""
+    srv = Server("host", args=["-c", "1"]).start()
+    holder = srv.connect()
+    try:
+        r = natter(["-c", "/who", addr(srv)])
+        assert r.returncode == 1, r
+        assert lines_of(r.stdout)[0].startswith("! full: "), r.stdout
+        one_line_reason(r.stderr, r"connection lost: the server is full")
+    finally:
+        holder.close()
+        srv.stop()
+
+
 def test_close_before_answers():
     """-c when the server closes before answering: exit 1 with the reason.
     natterd always answers, so a stand-in listener plays the server."""
@@ -806,6 +820,7 @@ def main():
             ("refused connection exits 1", test_refused, ()),
             ("unresolvable name exits 1", test_unresolvable, ()),
             ("server shutdown exits 1", test_server_shutdown, ()),
+            ("full server exits 1", test_server_full, ()),
             ("-c: close before the answers exits 1", test_close_before_answers, ()),
             ("end of input: bounded wait", test_end_wait_bounded, ()),
             ("bad usage exits 2", test_bad_usage, ()),
