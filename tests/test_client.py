@@ -802,6 +802,8 @@ def test_armhf_size():
 
 def main():
     natlib.raise_fd_limit(4096)
+    # Killed by a timeout: unwind, so the finally clauses stop the servers.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
     if not os.path.exists(NATTER[-1]):
         print("FAIL client-%s: %s not built" % (TARGET, NATTER[-1]))
         return 1
