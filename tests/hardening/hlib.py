@@ -1,0 +1,244 @@
+"""Helpers for the hardening suites (tests/suites/7x-*): sanitizer runs,
+process figures from /proc, and traffic that many sockets make at once.
+Python 3 standard library only; builds on tests/natlib.py (Server, Client,
+Suite), using only its original API."""
+import glob, os, re, select, signal, socket, struct, sys, threading, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import natlib                                   # noqa: E402
+from natlib import Server, Client, Suite, Skip  # noqa: E402,F401
+
+ROOT = natlib.ROOT
+LOGS = os.path.join(natlib.BUILD, "test-logs")
+GREETING = r"= welcome: natter/1 on \S+; you are (\S+) in lobby; /help for commands"
+
+# What a sanitizer or valgrind prints when it finds something.
+REPORT_RE = re.compile(
+    r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
+    r"WARNING: ThreadSanitizer|ThreadSanitizer: reported|"
+    r"SUMMARY: (Address|Undefined|Thread|Leak)Sanitizer|AddressSanitizer:DEADLYSIGNAL|"
+    r"==\d+== (Invalid (read|write|free)|Conditional jump|Use of uninitialised|"
+    r"Syscall param|Mismatched free|Source and destination overlap)")
+
+
+class Sanitized:
+    """Runs natterd from build/KIND (asan, tsan) with the sanitizer options
+    set so that every report is kept (log_path: one file per process, named
+    by its PID) and makes the process exit non-zero."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self.dir = os.path.join(LOGS, "%s-%d" % (kind, os.getpid()))
+        os.makedirs(self.dir, exist_ok=True)
+        for f in glob.glob(os.path.join(self.dir, "*")):
+            os.unlink(f)
+        env = dict(os.environ)
+        supp = os.path.join(HERE, "%s.supp" % kind)
+        if kind == "asan":
+            env["ASAN_OPTIONS"] = ":".join([
+                "halt_on_error=1", "abort_on_error=0", "exitcode=86",
+                "detect_leaks=1", "detect_stack_use_after_return=1",
+                "check_initialization_order=1", "strict_string_checks=1",
+                "log_path=" + os.path.join(self.dir, "asan")])
+            env["UBSAN_OPTIONS"] = ":".join([
+                "halt_on_error=1", "print_stacktrace=1", "exitcode=87",
+                "log_path=" + os.path.join(self.dir, "ubsan")])
+        elif kind == "tsan":
+            # Go on after a report so one run shows every race, but exit 66.
+            opts = ["halt_on_error=0", "exitcode=66", "second_deadlock_stack=1",
+                    "report_signal_unsafe=1", "history_size=4",
+                    "log_path=" + os.path.join(self.dir, "tsan")]
+            if os.path.exists(supp):
+                opts.append("suppressions=" + supp)
+            env["TSAN_OPTIONS"] = ":".join(opts)
+        self.env = env
+
+    def server(self, args=(), **kw):
+        return Server(self.kind, [str(a) for a in args], env=self.env, **kw)
+
+    def reports(self, pid=None):
+        """Report files (all, or of one PID) and their first lines."""
+        found = []
+        for f in sorted(glob.glob(os.path.join(self.dir, "*"))):
+            if pid is not None and not f.endswith(".%d" % pid):
+                continue
+            text = open(f, errors="replace").read()
+            if text.strip():
+                found.append((f, text))
+        return found
+
+
+def summarize_report(text, limit=600):
+    """The lines of a sanitizer report that say what and where."""
+    keep = []
+    for l in text.splitlines():
+        if REPORT_RE.search(l) or re.match(r"\s+#[0-3] ", l) or "SUMMARY" in l:
+            keep.append(l.strip())
+    return " | ".join(keep)[:limit]
+
+
+def check_stderr(server):
+    """Raises if the server's stderr holds a sanitizer or valgrind report."""
+    err = server.stderr()
+    m = REPORT_RE.search(err)
+    if m:
+        start = max(0, m.start() - 100)
+        raise AssertionError("report in natterd's stderr: %s" % summarize_report(err[start:]))
+
+
+# ---------------------------------------------------------------------------
+# /proc figures
+
+def proc_status(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def rss_kib(pid):
+    return int(proc_status(pid, "VmRSS").split()[0])
+
+
+def threads(pid):
+    return int(proc_status(pid, "Threads"))
+
+
+def fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def cpu_seconds(pid):
+    """utime + stime of the whole process (all threads), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+# ---------------------------------------------------------------------------
+# Clients
+
+def connect(server, greet=True, timeout=None, rcvbuf=None, family=None):
+    """A natlib.Client; rcvbuf is set before connect (so the kernel keeps
+    the window small)."""
+    if rcvbuf is None:
+        return server.connect(greet=greet, timeout=timeout)
+    host = server.host
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(timeout or natlib.TIMEOUT)
+    s.connect((host, server.port))
+    c = Client.__new__(Client)
+    c.sock, c.buf, c.nick, c.closed = s, b"", None, False
+    if greet:
+        m = re.fullmatch(GREETING, c.line() or "")
+        if not m:
+            raise AssertionError("no greeting")
+        c.nick = m.group(1)
+    return c
+
+
+def until(client, pattern, limit=200000, timeout=None):
+    """Reads lines until one fully matches; returns (skipped, match)."""
+    skipped = []
+    rx = re.compile(pattern)
+    for _ in range(limit):
+        line = client.line(timeout)
+        if line is None:
+            raise AssertionError("%s: EOF while waiting for %r; last lines %r"
+                                 % (client.nick, pattern, skipped[-3:]))
+        if rx.fullmatch(line):
+            return skipped, line
+        skipped.append(line)
+    raise AssertionError("no line matching %r within %d lines" % (pattern, limit))
+
+
+def sync(client, timeout=None):
+    """Round trip: /stats, and every line up to its reply. Returns the
+    lines that came before the reply."""
+    client.say("/stats")
+    return until(client, r"= stats: .*", timeout=timeout)[0]
+
+
+def rst_close(sock):
+    """Closes with SO_LINGER 0: the kernel sends RST instead of FIN."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()
+
+
+def read_lines(wanted, timeout=None):
+    """Reads from many clients at once: wanted = {client: n lines}.
+    Returns {client: [lines]}; raises TimeoutError with the counts."""
+    got = {c: [] for c in wanted}
+    deadline = time.time() + (timeout or natlib.TIMEOUT * 3)
+    for c in wanted:
+        while len(got[c]) < wanted[c] and b"\n" in c.buf:
+            l, c.buf = c.buf.split(b"\n", 1)
+            got[c].append(l.decode("utf-8", "replace"))
+    while True:
+        open_ = [c for c in wanted if len(got[c]) < wanted[c]]
+        if not open_:
+            return got
+        left = deadline - time.time()
+        if left <= 0:
+            raise TimeoutError("read_lines: %s" % ", ".join(
+                "%s %d/%d" % (c.nick, len(got[c]), wanted[c]) for c in open_))
+        r, _, _ = select.select([c.sock for c in open_ if not c.closed], [], [], min(left, 1))
+        if not r and all(c.closed for c in open_):
+            raise AssertionError("read_lines: EOF; %s" % ", ".join(
+                "%s %d/%d" % (c.nick, len(got[c]), wanted[c]) for c in open_))
+        for c in open_:
+            if c.sock not in r:
+                continue
+            try:
+                chunk = c.sock.recv(262144)
+            except BlockingIOError:
+                continue
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                c.closed = True
+                continue
+            c.buf += chunk
+            while len(got[c]) < wanted[c] and b"\n" in c.buf:
+                l, c.buf = c.buf.split(b"\n", 1)
+                got[c].append(l.decode("utf-8", "replace"))
+
+
+class Sender(threading.Thread):
+    """Sends bytes on a socket in a thread (so the caller can read)."""
+
+    def __init__(self, client, data):
+        super().__init__(daemon=True)
+        self.client, self.data, self.error = client, data, None
+
+    def run(self):
+        try:
+            self.client.sock.sendall(self.data)
+        except Exception as e:     # reported by finish()
+            self.error = e
+
+    def finish(self, timeout=None):
+        self.join(timeout or natlib.TIMEOUT * 3)
+        if self.is_alive():
+            raise AssertionError("sender still blocked")
+        if self.error:
+            raise self.error
+
+
+def stop_clean(server, expect_rc=0, timeout=None):
+    """SIGTERM, exit status expect_rc, no report in its stderr."""
+    pid = server.pid()
+    rc = server.stop(timeout=timeout)
+    check_stderr(server)
+    if rc != expect_rc:
+        raise AssertionError("natterd (pid %d) exited %s after SIGTERM, want %s; stderr tail: %r"
+                             % (pid, rc, expect_rc, server.stderr()[-400:]))
+    return rc

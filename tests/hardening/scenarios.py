@@ -1,0 +1,365 @@
+"""Integration scenarios for the sanitizer and memcheck suites (71-73).
+
+Each scenario starts its own natterd through mk(args, **Server kwargs),
+drives it the way the issue lists (many clients chatting across rooms;
+joins, nick changes, quits; floods with --rate 0; a client that never reads
+and is cut as too slow; garbage; EOF and RST in the middle of a line; a
+full table), and ends it with SIGTERM, requiring exit status 0. The
+runner (run()) then fails the scenario on any report the build's checker
+left for that server. `scale` shrinks the volumes for slow builds (TSan,
+valgrind)."""
+import random, re, signal, socket, time
+
+import hlib
+from hlib import connect, until, sync, read_lines, Sender, rst_close, stop_clean, natlib
+
+CTRL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f\x80-\x9f]")
+
+
+def expect(client, pattern, timeout=None):
+    line = client.line(timeout)
+    if line is None or not re.fullmatch(pattern, line):
+        raise AssertionError("%s: expected %r, got %r" % (client.nick, pattern, line))
+    return line
+
+
+def rooms_chat(mk, scale):
+    """20 clients in 4 rooms chat at once (all sending while all read);
+    every line reaches exactly its room, each sender's lines in order;
+    private messages cross rooms; /who and /rooms agree; the transcript on
+    stdout (no -q) has every message."""
+    s = mk(["--rate", 0, "-w", 2], quiet=False).start()
+    nrooms, per_room = 4, 5
+    cs = [connect(s) for _ in range(nrooms * per_room)]
+    room = {c: "room%d" % (i % nrooms) for i, c in enumerate(cs)}
+    for c in cs:
+        c.say("/join " + room[c].upper())     # rooms are kept lower case
+        until(c, r"= join: you are in %s \(\d+ users?\)" % room[c])
+    for c in cs:
+        sync(c)
+    m = max(5, int(40 * scale))
+    senders = [Sender(c, b"".join(b"m %s %d\n" % (c.nick.encode(), k) for k in range(m)))
+               for c in cs]
+    for t in senders:
+        t.start()
+    got = read_lines({c: (per_room - 1) * m for c in cs}, timeout=natlib.TIMEOUT * 6)
+    for t in senders:
+        t.finish()
+    for c in cs:
+        seen = {}
+        for line in got[c]:
+            mm = re.fullmatch(r"<(\S+)> m (\S+) (\d+)", line)
+            if not mm or mm.group(1) != mm.group(2):
+                raise AssertionError("%s got %r" % (c.nick, line))
+            seen.setdefault(mm.group(1), []).append(int(mm.group(3)))
+        mates = {o.nick for o in cs if o is not c and room[o] == room[c]}
+        if set(seen) != mates:
+            raise AssertionError("%s heard %s, room mates are %s" % (c.nick, sorted(seen), sorted(mates)))
+        for nick, ks in seen.items():
+            if ks != list(range(m)):
+                raise AssertionError("%s: lines of %s out of order or lost" % (c.nick, nick))
+    for i, c in enumerate(cs):
+        c.say("/msg %s psst from %s" % (cs[(i + 1) % len(cs)].nick.upper(), c.nick))
+    got = read_lines({c: 1 for c in cs})
+    for i, c in enumerate(cs):
+        frm = cs[i - 1].nick
+        if got[c] != ["*%s* psst from %s" % (frm, frm)]:
+            raise AssertionError("%s got %r" % (c.nick, got[c]))
+    c0 = cs[0]
+    c0.say("/who")
+    line = expect(c0, r"= who: room0: .* \(%d users\)" % per_room)
+    names = line.split(": ", 2)[2].rsplit(" (", 1)[0].split()
+    if sorted(names, key=str.lower) != names or len(names) != per_room:
+        raise AssertionError("/who: %r" % line)
+    c0.say("/rooms")
+    expect(c0, r"= rooms: room0\(5\) room1\(5\) room2\(5\) room3\(5\)")
+    c0.say("/stats")
+    mm = re.fullmatch(r"= stats: uptime \d+s, connections (\d+)/\d+, rooms (\d+), messages (\d+)",
+                      c0.line() or "")
+    if not mm or int(mm.group(1)) != len(cs) or int(mm.group(2)) != nrooms or \
+            int(mm.group(3)) != len(cs) * (m + 1):
+        raise AssertionError("/stats: %r" % (mm and mm.group(0)))
+    stop_clean(s)
+    transcript = [l for l in s.stdout().splitlines() if l.startswith("msg ")]
+    if len(transcript) != len(cs) * m:
+        raise AssertionError("stdout has %d msg lines, want %d" % (len(transcript), len(cs) * m))
+
+
+def nick_join_quit(mk, scale):
+    """Nick changes (taken, case-insensitive), joins back and forth, /me,
+    /who, /rooms, /quit with text, a disconnect without /quit."""
+    s = mk([]).start()
+    a, b, c = connect(s), connect(s), connect(s)
+    for x in (a, b, c):
+        sync(x)
+    for r in range(max(3, int(20 * scale))):
+        old = a.nick
+        a.nick = "Al%d" % r
+        a.say("/nick " + a.nick)
+        expect(a, "= nick: you are now %s" % a.nick)
+        for x in (b, c):
+            expect(x, "-- %s is now known as %s" % (old, a.nick))
+        b.say("/join side")
+        expect(b, r"= join: you are in side \(1 user\)")
+        for x in (a, c):
+            expect(x, "-- %s left lobby" % b.nick)
+        b.say("/who")
+        expect(b, r"= who: side: %s \(1 user\)" % b.nick)
+        c.say("/nick " + a.nick.upper())
+        expect(c, r"! nick-taken: .*")
+        c.say("/nick " + b.nick)
+        expect(c, r"! nick-taken: .*")
+        c.say("/rooms")
+        expect(c, r"= rooms: lobby\(2\) side\(1\)")
+        b.say("/JOIN Lobby")
+        expect(b, r"= join: you are in lobby \(3 users\)")
+        for x in (a, c):
+            expect(x, "-- %s joined lobby" % b.nick)
+        a.say("/me waves %d" % r)
+        for x in (b, c):
+            expect(x, r"\* %s waves %d" % (a.nick, r))
+    d = connect(s)
+    for x in (a, b, c):
+        expect(x, "-- %s joined lobby" % d.nick)
+    d.say("/quit see you")
+    expect(d, r"= bye: .*")
+    if d.eof() != []:
+        raise AssertionError("lines after bye")
+    for x in (a, b, c):
+        expect(x, r"-- %s quit \(see you\)" % d.nick)
+    e = connect(s)
+    for x in (a, b, c):
+        expect(x, "-- %s joined lobby" % e.nick)
+    e.close()
+    for x in (a, b, c):
+        expect(x, "-- %s disconnected" % e.nick)
+    stop_clean(s)
+
+
+def flood(mk, scale):
+    """--rate 0: one client sends thousands of lines in one go; three
+    readers get every one, in order."""
+    s = mk(["--rate", 0]).start()
+    f = connect(s)
+    rs = [connect(s) for _ in range(3)]
+    for x in [f] + rs:
+        sync(x)
+    n = max(300, int(5000 * scale))
+    body = "x" * 100
+    t = Sender(f, b"".join(b"%06d %s\n" % (i, body.encode()) for i in range(n)))
+    t.start()
+    got = read_lines({r: n for r in rs}, timeout=natlib.TIMEOUT * 6)
+    t.finish()
+    want = ["<%s> %06d %s" % (f.nick, i, body) for i in range(n)]
+    for r in rs:
+        if got[r] != want:
+            bad = next(i for i in range(n) if got[r][i] != want[i])
+            raise AssertionError("%s: line %d is %r" % (r.nick, bad, got[r][bad][:40]))
+    sync(f)
+    stop_clean(s)
+
+
+def too_slow(mk, scale):
+    """A client that never reads while another floods its room is cut
+    (`-- X disconnected (too slow)`); the flooder and a reader go on."""
+    s = mk(["--rate", 0]).start()
+    slow = connect(s, rcvbuf=4096)
+    f, r = connect(s), connect(s)
+    sync(f)
+    sync(r)
+    line = b"S" * 400
+    event = "-- %s disconnected (too slow)" % slow.nick
+    seen, sent, nread = False, 0, 0
+    deadline = time.time() + natlib.TIMEOUT * 6
+    # Batches of 100 lines; the reader keeps up, the slow client never reads.
+    while not seen:
+        if time.time() > deadline or sent >= 60000:
+            raise AssertionError("no too-slow event after %d lines" % sent)
+        t = Sender(f, b"".join(b"%06d %s\n" % (sent + i, line) for i in range(100)))
+        t.start()
+        sent += 100
+        while nread < sent:
+            l = r.line(natlib.TIMEOUT * 3)
+            if l == event:
+                seen = True
+                continue
+            if l is None or not l.startswith("<%s> " % f.nick):
+                raise AssertionError("reader got %r" % l)
+            nread += 1
+        t.finish()
+    sync(f)
+    sync(r)
+    # What the slow client gets: its backlog, perhaps `! too-slow`, then EOF.
+    slow.sock.settimeout(natlib.TIMEOUT)
+    try:
+        rest = slow.eof(natlib.TIMEOUT * 2)
+    except ConnectionResetError:
+        rest = []
+    bad = [l for l in rest if l.startswith("!") and not l.startswith("! too-slow: ")]
+    if bad:
+        raise AssertionError("slow client got %r" % bad[:2])
+    stop_clean(s)
+
+
+def garbage(mk, scale):
+    """Random bytes, over-long lines, bad UTF-8, control characters and
+    1-byte writes: the sender gets its errors, the room only ever sees
+    clean text, and the server keeps answering."""
+    s = mk(["--rate", 0]).start()
+    g, w = connect(s), connect(s)
+    sync(g)
+    sync(w)
+    rnd = random.Random(6)
+    size = max(8192, int(65536 * scale))
+    junk = bytes(rnd.getrandbits(8) for _ in range(size))
+    junk = junk.replace(b"/", b".")     # no commands: no /quit, no /nick
+    # some lines short enough to be delivered, some valid UTF-8 with controls
+    extra = [b"ok \xe2\x82\xac euro", b"esc \x1b[2J clear", b"c1 \xc2\x9b x",
+             b"\xed\xa0\x80 surrogate", b"\xc0\xaf overlong", b"\xf4\x90\x80\x80 big",
+             b"tab\tkept", b"\x00nul", b"del\x7f", b"cr\rmid"]
+    for e in extra:
+        pos = rnd.randrange(len(junk))
+        junk = junk[:pos] + b"\n" + e + b"\n" + junk[pos:]
+    g.send(junk + b"\n")
+    errors = sync(g)
+    for l in errors:
+        if not re.fullmatch(r"! (line-too-long|bad-utf8|bad-char): .*", l):
+            raise AssertionError("garbage sender got %r" % l[:80])
+    heard = sync(w)
+    for l in heard:
+        if not l.startswith("<%s> " % g.nick):
+            raise AssertionError("watcher got %r" % l[:80])
+        if CTRL_RE.search(l):
+            raise AssertionError("a control character reached another client: %r" % l[:80])
+    if "<%s> tab\tkept" % g.nick not in heard or "<%s> ok \u20ac euro" % g.nick not in heard:
+        raise AssertionError("clean lines inside the garbage were lost")
+    # An over-long line (100 kB before its LF) is reported once.
+    g.send(b"L" * 100000 + b"\n")
+    expect(g, r"! line-too-long: .*")
+    if sync(g):
+        raise AssertionError("more than one error for one long line")
+    # One byte per write.
+    for ch in b"/nick Byter\n":
+        g.send(bytes([ch]))
+    expect(g, "= nick: you are now Byter")
+    expect(w, "-- %s is now known as Byter" % g.nick)
+    # Garbage, then a reset in the middle of a line.
+    g.send(junk[:3000])
+    rst_close(g.sock)
+    until(w, r"-- Byter disconnected")
+    sync(w)
+    stop_clean(s)
+
+
+def eof_midline(mk, scale):
+    """EOF right after half a line: the complete line before it is
+    delivered, the half is dropped, the room sees the disconnect; a reset
+    after half a line likewise."""
+    s = mk([]).start()
+    a, b, w = connect(s), connect(s), connect(s)
+    for x in (a, b, w):
+        sync(x)
+    a.send(b"complete line\nhalf a li")
+    a.sock.shutdown(socket.SHUT_WR)
+    expect(w, "<%s> complete line" % a.nick)
+    expect(w, "-- %s disconnected" % a.nick)
+    if a.eof() != []:
+        raise AssertionError("lines after EOF")
+    b.send(b"seen\nhalf of another")
+    expect(w, "<%s> seen" % b.nick)   # so the half line was read too
+    rst_close(b.sock)
+    expect(w, "-- %s disconnected" % b.nick)
+    sync(w)
+    stop_clean(s)
+
+
+def full_table(mk, scale):
+    """-c 4: the fifth client gets `! full:` and is closed; the four go on
+    and hear nothing of it; a slot freed is taken again."""
+    s = mk(["-c", 4]).start()
+    cs = [connect(s) for _ in range(4)]
+    for c in cs:
+        sync(c)
+    extra = connect(s, greet=False)
+    expect(extra, r"! full: .*")
+    if extra.eof() != []:
+        raise AssertionError("lines after full")
+    for c in cs:
+        if sync(c):
+            raise AssertionError("%s heard of the refused client" % c.nick)
+    cs[0].say("/quit")
+    expect(cs[0], r"= bye: .*")
+    for c in cs[1:]:
+        expect(c, "-- %s quit" % cs[0].nick)
+    again = connect(s)
+    for c in cs[1:]:
+        expect(c, "-- %s joined lobby" % again.nick)
+    stop_clean(s)
+
+
+def shutdown_busy(mk, scale):
+    """SIGTERM while clients chat, one floods, one never reads and one is
+    in the middle of a line: every reader gets `! shutdown:` then EOF, and
+    natterd exits 0."""
+    s = mk(["--rate", 0]).start()
+    deaf = connect(s, rcvbuf=4096)
+    cs = [connect(s) for _ in range(6)]
+    for c in cs:
+        sync(c)
+    cs[0].say("/join other")
+    until(cs[0], r"= join: .*")
+    cs[1].send(b"half a line")
+    f = cs[2]
+    t = Sender(f, b"".join(b"flood %d\n" % i for i in range(max(500, int(20000 * scale)))))
+    t.start()
+    time.sleep(0.05)    # let the flood start (it may end before SIGTERM; fine)
+    s.proc.send_signal(signal.SIGTERM)
+    for c in cs:
+        try:
+            lines = c.eof(natlib.TIMEOUT * 2)
+        except ConnectionResetError:
+            raise AssertionError("%s: reset instead of shutdown line" % c.nick)
+        if c is not f and (not lines or not lines[-1].startswith("! shutdown: ")):
+            raise AssertionError("%s: last lines %r" % (c.nick, lines[-2:]))
+    t.join(natlib.TIMEOUT)
+    deaf.close()
+    stop_clean(s)
+
+
+ALL = [rooms_chat, nick_join_quit, flood, too_slow, garbage, eof_midline,
+       full_table, shutdown_busy]
+
+
+def run(suite, mk_base, scale, check=None, scenarios=None):
+    """Runs each scenario as one test; check(server) raises on a report."""
+    for fn in scenarios or ALL:
+        servers = []
+
+        def mk(args=(), **kw):
+            srv = mk_base(args, **kw)
+            servers.append(srv)
+            return srv
+
+        def test():
+            failure = None
+            try:
+                fn(mk, scale)
+            except Exception as e:      # a report explains more: look first
+                failure = e
+            finally:
+                for srv in servers:
+                    if srv.proc and srv.proc.poll() is None:
+                        srv.proc.kill()
+                        srv.proc.wait()
+            for srv in servers:
+                try:
+                    if check:
+                        check(srv)
+                    hlib.check_stderr(srv)
+                except AssertionError as e:
+                    if failure:
+                        raise AssertionError("%s (and the scenario: %s)" % (e, str(failure)[:200]))
+                    raise
+            if failure:
+                raise failure
+        suite.run(fn.__name__, test)
