@@ -917,6 +917,8 @@ static void run_idle(void)
 		handle_events(100);
 		long rss = -1, thr = -1;
 		int alive = server_pid ? proc_status(&rss, &thr) == 0 : 1;
+		if (!alive)
+			rss = thr = -1;
 		printf("idle proto=%s target=%d held=%d peak=%d failed=%d closed=%d rss_kib=%ld threads=%ld "
 		       "seconds=%.2f server=%s\n",
 		       pname, target, n_ready, peak_ready, n_failed, n_closed, rss, thr, (now_ns() - t0) / 1e9,
