@@ -40,11 +40,12 @@ static void tell(uint16_t c, uint16_t msg, unsigned *wake)
 	msg_unref(msg);
 }
 
-static void tell_room(int r, uint16_t skip, uint16_t msg, unsigned *wake)
+/* An event to room r, after deliver_check() said yes under r's lock. */
+static void announce(int r, uint16_t skip, uint16_t msg, unsigned *wake)
 {
 	if (msg == MSG_NONE)
-		return;
-	deliver_room(r, msg, skip, LINE_EVENT, wake);
+		return;         /* pool dry even of its reserve: nothing to send */
+	deliver_push(r, msg, skip, wake);
 	msg_unref(msg);
 }
 
@@ -91,42 +92,54 @@ static void reply_error_fmt(uint16_t c, enum proto_error e, const char *fmt,
 	pthread_mutex_unlock(&rooms[conns[c].room].mu);
 }
 
-void chat_connect(uint16_t c, unsigned *wake)
+enum chat_result chat_connect(uint16_t c, unsigned *wake)
 {
 	struct conn *k = &conns[c];
+	enum chat_result res = CHAT_DEFER;
 
 	pthread_mutex_lock(&chat_mu);
-	do
-		snprintf(k->nick, sizeof k->nick, "guest%lu", ++guest_seq);
-	while (nick_find(k->nick, strlen(k->nick)) != CONN_NONE);
-	nick_add(c);
-	k->state = CONN_OPEN;
 	pthread_mutex_lock(&rooms[LOBBY].mu);
-	room_add_member(LOBBY, c);
-	tell(c, msg_printf(1, "= welcome: natter/1 on %s; you are %s in lobby; /help for commands",
-			   settings.hostname, k->nick), wake);
-	tell_room(LOBBY, c, msg_printf(1, "-- %s joined lobby", k->nick), wake);
+	if (deliver_check(LOBBY, CONN_NONE, LINE_EVENT, wake) == DELIVER_OK) {
+		do
+			snprintf(k->nick, sizeof k->nick, "guest%lu", ++guest_seq);
+		while (nick_find(k->nick, strlen(k->nick)) != CONN_NONE);
+		nick_add(c);
+		k->state = CONN_OPEN;
+		announce(LOBBY, CONN_NONE, msg_printf(1, "-- %s joined lobby", k->nick), wake);
+		room_add_member(LOBBY, c);
+		tell(c, msg_printf(1, "= welcome: natter/1 on %s; you are %s in lobby; /help for commands",
+				   settings.hostname, k->nick), wake);
+		res = CHAT_OK;
+	}
 	pthread_mutex_unlock(&rooms[LOBBY].mu);
 	pthread_mutex_unlock(&chat_mu);
+	return res;
 }
 
-void chat_leave(uint16_t c, const char *how, unsigned *wake)
+enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake)
 {
 	struct conn *k = &conns[c];
-	if (k->state != CONN_OPEN)
-		return;
 	int r = k->room;
+
+	if (k->state != CONN_OPEN)
+		return CHAT_OK;
 	pthread_mutex_lock(&chat_mu);
 	pthread_mutex_lock(&rooms[r].mu);
+	if (how && deliver_check(r, c, LINE_EVENT, wake) == DELIVER_DEFER) {
+		pthread_mutex_unlock(&rooms[r].mu);
+		pthread_mutex_unlock(&chat_mu);
+		return CHAT_DEFER;
+	}
 	room_remove_member(r, c);
 	if (how)
-		tell_room(r, CONN_NONE, msg_printf(1, "-- %s %s", k->nick, how), wake);
+		announce(r, CONN_NONE, msg_printf(1, "-- %s %s", k->nick, how), wake);
 	pthread_mutex_unlock(&rooms[r].mu);
 	room_free_if_empty(r);
 	nick_del(c);
 	k->state = CONN_DRAINING;
 	k->room = CONN_NONE;
 	pthread_mutex_unlock(&chat_mu);
+	return CHAT_OK;
 }
 
 /* A message from c to its room, formatted once: `<nick> text` or `* nick text`. */
@@ -194,13 +207,18 @@ static enum chat_result change_nick(uint16_t c, const struct action *a, unsigned
 	}
 	int same = strlen(k->nick) == a->arg_len && memcmp(k->nick, a->arg, a->arg_len) == 0;
 	pthread_mutex_lock(&rooms[r].mu);
+	if (!same && deliver_check(r, c, LINE_EVENT, wake) == DELIVER_DEFER) {
+		pthread_mutex_unlock(&rooms[r].mu);
+		pthread_mutex_unlock(&chat_mu);
+		return CHAT_DEFER;
+	}
 	if (!same) {
 		strcpy(old, k->nick);
 		nick_del(c);
 		memcpy(k->nick, a->arg, a->arg_len);
 		k->nick[a->arg_len] = '\0';
 		nick_add(c);
-		tell_room(r, c, msg_printf(1, "-- %s is now known as %s", old, k->nick), wake);
+		announce(r, c, msg_printf(1, "-- %s is now known as %s", old, k->nick), wake);
 	}
 	tell(c, msg_printf(1, "= nick: you are now %s", k->nick), wake);
 	pthread_mutex_unlock(&rooms[r].mu);
@@ -238,18 +256,36 @@ static enum chat_result join(uint16_t c, const struct action *a, unsigned *wake)
 				name, strlen(name), wake);
 		return CHAT_OK;
 	}
-	pthread_mutex_lock(&rooms[old].mu);
-	room_remove_member(old, c);
-	tell_room(old, CONN_NONE, msg_printf(1, "-- %s left %s", k->nick, rooms[old].name), wake);
-	pthread_mutex_unlock(&rooms[old].mu);
+	/* Both rooms locked (in index order), so both announcements go out
+	 * or, if either room must wait, neither does and nothing changes. */
+	int first = to < 0 || old < to ? old : to, second = first == old ? to : old;
+	pthread_mutex_lock(&rooms[first].mu);
+	if (second >= 0)
+		pthread_mutex_lock(&rooms[second].mu);
+	int wait = deliver_check(old, c, LINE_EVENT, wake) == DELIVER_DEFER;
+	if (to >= 0 && deliver_check(to, c, LINE_EVENT, wake) == DELIVER_DEFER)
+		wait = 1;
+	if (!wait) {
+		room_remove_member(old, c);
+		announce(old, CONN_NONE, msg_printf(1, "-- %s left %s", k->nick, rooms[old].name), wake);
+	}
+	if (second >= 0)
+		pthread_mutex_unlock(&rooms[second].mu);
+	pthread_mutex_unlock(&rooms[first].mu);
+	if (wait) {
+		pthread_mutex_unlock(&chat_mu);
+		return CHAT_DEFER;
+	}
 	room_free_if_empty(old);
 	if (to < 0)
 		to = room_create(name);         /* cannot fail: checked above */
+	/* Between the two locks c is in no room: it is only reachable through
+	 * chat_mu, which is held throughout. */
 	pthread_mutex_lock(&rooms[to].mu);
+	announce(to, CONN_NONE, msg_printf(1, "-- %s joined %s", k->nick, name), wake);
 	room_add_member(to, c);
 	tell(c, msg_printf(1, "= join: you are in %s (%u %s)", name,
 			   rooms[to].count, users(rooms[to].count)), wake);
-	tell_room(to, c, msg_printf(1, "-- %s joined %s", k->nick, name), wake);
 	pthread_mutex_unlock(&rooms[to].mu);
 	pthread_mutex_unlock(&chat_mu);
 	return CHAT_OK;
@@ -395,18 +431,14 @@ static void help(uint16_t c, unsigned *wake)
 static enum chat_result quit(uint16_t c, const struct action *a, unsigned *wake)
 {
 	struct conn *k = &conns[c];
-	int r = k->room;
+	char how[LINE_BUF + 8] = "quit";
 
-	pthread_mutex_lock(&rooms[r].mu);
-	tell(c, msg_printf(1, "= bye: goodbye %s", k->nick), wake);
-	pthread_mutex_unlock(&rooms[r].mu);
-	if (a->text_len) {
-		char how[LINE_BUF + 8];
+	if (a->text_len)
 		snprintf(how, sizeof how, "quit (%.*s)", (int)a->text_len, a->text);
-		chat_leave(c, how, wake);
-	} else {
-		chat_leave(c, "quit", wake);
-	}
+	if (chat_leave(c, how, wake) == CHAT_DEFER)
+		return CHAT_DEFER;
+	/* c is in no room now: nobody else queues lines to it. */
+	tell(c, msg_printf(1, "= bye: goodbye %s", k->nick), wake);
 	return CHAT_CLOSE;
 }
 

@@ -18,13 +18,15 @@ struct chat_settings {
 };
 
 void chat_init(const struct chat_settings *s);
-/* Registers a new connection: guest nick, lobby, greeting, join event. */
-void chat_connect(uint16_t c, unsigned *wake);
+/* Registers a new connection: guest nick, lobby, greeting, join event.
+ * CHAT_DEFER: the lobby cannot take the event yet; nothing was done. */
+enum chat_result chat_connect(uint16_t c, unsigned *wake);
 enum chat_result chat_handle(uint16_t c, const struct action *act, unsigned *wake);
 /* Sends `! CODE: text` to c itself (an event: never waits). */
 void chat_error(uint16_t c, enum proto_error e, unsigned *wake);
 /* Takes c out of the chat; the room sees `-- NICK <how>` unless how is
- * NULL. Its queue is left for the caller to drain or drop. */
-void chat_leave(uint16_t c, const char *how, unsigned *wake);
+ * NULL. Its queue is left for the caller to drain or drop. CHAT_DEFER:
+ * the room cannot take the event yet; c is still in it. */
+enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake);
 unsigned long chat_messages(void);
 #endif

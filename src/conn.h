@@ -15,6 +15,7 @@
 
 enum conn_state {
 	CONN_FREE = 0,
+	CONN_NEW,       /* accepted; waits for the lobby to take its join event */
 	CONN_OPEN,      /* in the chat: has a nick and a room */
 	CONN_DRAINING,  /* left the chat; sending what it is owed, then closed */
 };
@@ -22,6 +23,16 @@ enum conn_state {
 enum kill_reason {
 	KILL_NONE = 0,
 	KILL_TOO_SLOW,
+	KILL_DEAD,      /* its socket failed: it takes no more lines */
+};
+
+/* Why a connection is leaving; its room is told once it can take the line. */
+enum leave_reason {
+	LEAVE_NONE = 0,
+	LEAVE_EOF,      /* the client closed its side: drain, then close */
+	LEAVE_IDLE,     /* --idle-timeout: drain, then close */
+	LEAVE_ERROR,    /* the socket failed: close */
+	LEAVE_TOO_SLOW, /* not reading: close */
 };
 
 struct peer {
@@ -37,6 +48,7 @@ struct conn {
 	uint8_t eof;            /* the client closed its side */
 	uint8_t want_read;      /* the socket may hold unread bytes */
 	uint8_t listed;         /* on its worker's ready list */
+	uint8_t leave;          /* enum leave_reason */
 	atomic_uchar kill;      /* enum kill_reason, set by any thread */
 	atomic_uchar wblocked;  /* its socket refused bytes; queue not drained */
 	uint16_t room;

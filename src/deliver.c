@@ -18,57 +18,79 @@ void deliver_kill(uint16_t c, unsigned *wake)
 		worker_mark(c, wake);
 }
 
-/* Can c take one more line now? A full queue whose socket is also full
- * (the client is not reading) makes it too slow; a full queue whose worker
- * simply has not flushed yet makes the sender wait. Events never wait. */
-static int admit(uint16_t c, enum line_class cls, unsigned *wake, int *defer)
+static int live(uint16_t c)
 {
-	if (atomic_load_explicit(&conns[c].kill, memory_order_relaxed))
+	return !atomic_load_explicit(&conns[c].kill, memory_order_relaxed);
+}
+
+/* 1: c can take a line; 0: c is skipped (being cut); -1: wait. */
+static int admit(uint16_t c, enum line_class cls, unsigned *wake)
+{
+	if (!live(c))
 		return 0;
 	if (deliver_space(c, cls) > 0)
 		return 1;
-	if (cls == LINE_EVENT || atomic_load(&conns[c].wblocked) ||
-	    conn_queued(&conns[c]) >= OUTQ_LEN) {
+	/* Full queue and full socket: it is not reading. A full queue alone
+	 * means its worker has not written it yet. */
+	if (atomic_load(&conns[c].wblocked)) {
 		deliver_kill(c, wake);
 		return 0;
 	}
-	*defer = 1;
-	return 0;
+	return -1;
+}
+
+enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
+				  unsigned *wake)
+{
+	int defer = 0;
+	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next)
+		if (c != skip && admit(c, cls, wake) < 0)
+			defer = 1;      /* go on: cut every blocked member now */
+	return defer ? DELIVER_DEFER : DELIVER_OK;
+}
+
+void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)
+{
+	unsigned n = 0;
+
+	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next)
+		n += c != skip && live(c);
+	if (n == 0)
+		return;
+	/* References first: a recipient's worker may write and drop its line
+	 * as soon as it is pushed. */
+	msg_ref(msg, n);
+	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next) {
+		if (c == skip || !live(c))
+			continue;
+		conn_push(c, msg);
+		worker_mark(c, wake);
+		n--;
+	}
+	/* Members cut meanwhile (the stall check runs without this lock). */
+	while (n-- > 0)
+		msg_unref(msg);
 }
 
 enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 				 enum line_class cls, unsigned *wake)
 {
-	unsigned n = 0;
-	int defer = 0;
-
-	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next)
-		if (c != skip)
-			n += admit(c, cls, wake, &defer);
-	if (defer)
+	if (deliver_check(r, skip, cls, wake) == DELIVER_DEFER)
 		return DELIVER_DEFER;
-	if (n == 0)
-		return DELIVER_OK;
-	/* References first: a recipient's worker may write and drop its line
-	 * as soon as it is pushed. */
-	msg_ref(msg, n);
-	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next) {
-		if (c == skip || atomic_load_explicit(&conns[c].kill, memory_order_relaxed))
-			continue;
-		conn_push(c, msg);
-		worker_mark(c, wake);
-	}
+	deliver_push(r, msg, skip, wake);
 	return DELIVER_OK;
 }
 
 enum deliver_result deliver_one(uint16_t c, uint16_t msg,
 				enum line_class cls, unsigned *wake)
 {
-	int defer = 0;
-	if (!admit(c, cls, wake, &defer))
-		return defer ? DELIVER_DEFER : DELIVER_OK;
-	msg_ref(msg, 1);
-	conn_push(c, msg);
-	worker_mark(c, wake);
+	int ok = admit(c, cls, wake);
+	if (ok < 0)
+		return DELIVER_DEFER;
+	if (ok > 0) {
+		msg_ref(msg, 1);
+		conn_push(c, msg);
+		worker_mark(c, wake);
+	}
 	return DELIVER_OK;
 }

@@ -1,26 +1,37 @@
 /* Putting formatted lines on output queues: one recipient, or every member
  * of a room. The caller holds the lock of the recipients' room. Lines are
  * written later by each recipient's own worker, which is woken once per
- * batch (wake mask), not once per line. */
+ * batch (wake mask), not once per line.
+ *
+ * Delivery is all or nothing and never drops a line: if a live recipient's
+ * queue is full only because its worker has not written it yet, the
+ * caller is told to wait (DELIVER_DEFER) and tries again a moment later;
+ * a recipient whose queue is full and whose socket is full too (it is not
+ * reading) is cut as too slow instead, and the others go on. */
 #ifndef NATTER_DELIVER_H
 #define NATTER_DELIVER_H
 #include <stdint.h>
 
 enum line_class {
-	LINE_MESSAGE,   /* from a client: may wait (back-pressure) */
-	LINE_EVENT,     /* from the server: cannot wait; may use the reserve */
+	LINE_MESSAGE,   /* from a client */
+	LINE_EVENT,     /* from the server: may also use the reserved slots */
 };
 
 enum deliver_result {
 	DELIVER_OK,
-	DELIVER_DEFER,  /* a live recipient's queue is full: retry later */
+	DELIVER_DEFER,  /* nothing was queued: retry later */
 };
 
-/* To every member of room r but `skip` (CONN_NONE: nobody). Takes its own
- * references; the caller still drops its one. */
+/* Can every member of room r but `skip` take one more line now? */
+enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
+				  unsigned *wake);
+/* Queues msg to every live member but `skip`; after deliver_check said OK
+ * under the same lock. Takes its own references. */
+void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake);
+/* deliver_check, then deliver_push. */
 enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 				 enum line_class cls, unsigned *wake);
-/* To one connection in room r (locked by the caller). */
+/* To one connection; the caller holds the lock of c's room (if any). */
 enum deliver_result deliver_one(uint16_t c, uint16_t msg,
 				enum line_class cls, unsigned *wake);
 /* Free queue entries c may still fill with lines of this class. */

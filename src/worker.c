@@ -150,11 +150,64 @@ static void conn_close(struct worker *w, uint16_t c, const char *why)
 	conn_release(c);
 }
 
+static void retry_soon(struct worker *w, uint16_t c, int64_t now)
+{
+	ready_push(w, c);
+	if (w->resume_ms > now + 1)
+		w->resume_ms = now + 1;
+}
+
 static void begin_drain(struct worker *w, uint16_t c, int64_t now)
 {
 	unsigned wake = 0;
 	conns[c].drain_deadline_ms = now + CLOSE_FLUSH_MS;
 	worker_mark(c, &wake);          /* flush_dirty closes it once drained */
+}
+
+/* A connection whose socket failed must not hold up anyone: from now on
+ * deliveries skip it (see deliver.c) while it waits to leave its room. */
+static void mark_dead(uint16_t c)
+{
+	unsigned char none = KILL_NONE;
+	atomic_compare_exchange_strong(&conns[c].kill, &none, KILL_DEAD);
+}
+
+static const char *const leave_how[] = {
+	[LEAVE_EOF] = "disconnected",
+	[LEAVE_IDLE] = "disconnected (idle)",
+	[LEAVE_ERROR] = "disconnected",
+	[LEAVE_TOO_SLOW] = "disconnected (too slow)",
+};
+
+/* Takes c out of its room, telling the room why, then drains or closes
+ * it. If the room cannot take the line yet, c stays a member and this is
+ * tried again next turn. */
+static void leave(struct worker *w, uint16_t c, enum leave_reason why,
+		  int64_t now, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+
+	if (why > k->leave)
+		k->leave = why;         /* a worse reason wins */
+	if (chat_leave(c, leave_how[k->leave], wake) == CHAT_DEFER) {
+		retry_soon(w, c, now);
+		return;
+	}
+	switch (k->leave) {
+	case LEAVE_EOF:
+	case LEAVE_IDLE:
+		begin_drain(w, c, now);
+		break;
+	case LEAVE_TOO_SLOW:
+		send_now(k->fd, k->out_off ?
+			 "\n! too-slow: you did not read your messages; disconnected\n" :
+			 "! too-slow: you did not read your messages; disconnected\n");
+		conn_close(w, c, "too slow");
+		break;
+	default:
+		conn_close(w, c, "connection lost");
+		break;
+	}
 }
 
 /* Rate limit: a token bucket in thousandths of a line. */
@@ -179,7 +232,7 @@ static enum input_result handle_lines(struct worker *w, uint16_t c, int64_t now,
 	struct conn *k = &conns[c];
 	struct linebuf *lb = &inbufs[c];
 
-	while (k->state == CONN_OPEN) {
+	while (k->state == CONN_OPEN && !k->leave) {
 		const char *line;
 		size_t len;
 		struct action act;
@@ -222,8 +275,7 @@ static enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, u
 		if (r != INPUT_DONE || k->state != CONN_OPEN)
 			return r;
 		if (k->eof) {   /* a partial last line is dropped */
-			chat_leave(c, "disconnected", wake);
-			begin_drain(w, c, now);
+			leave(w, c, LEAVE_EOF, now, wake);
 			return INPUT_DONE;
 		}
 		if (!k->want_read)
@@ -243,12 +295,14 @@ static enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, u
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			k->want_read = 0;
 		} else if (errno != EINTR) {
-			chat_leave(c, "disconnected", wake);
-			conn_close(w, c, strerror(errno));
+			mark_dead(c);
+			leave(w, c, LEAVE_ERROR, now, wake);
 			return INPUT_DONE;
 		}
 	}
 }
+
+static void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
 
 static void run_ready(struct worker *w, int64_t now, unsigned *wake)
 {
@@ -257,7 +311,11 @@ static void run_ready(struct worker *w, int64_t now, unsigned *wake)
 	while (c != CONN_NONE) {
 		uint16_t next = conns[c].ready_next;
 		conns[c].listed = 0;
-		if (conns[c].state == CONN_OPEN) {
+		if (conns[c].state == CONN_NEW)
+			try_connect(w, c, now, wake);
+		if (conns[c].state == CONN_OPEN && conns[c].leave) {
+			leave(w, c, conns[c].leave, now, wake);
+		} else if (conns[c].state == CONN_OPEN) {
 			enum input_result r = conn_input(w, c, now, wake);
 			if (r == INPUT_AGAIN)
 				w->resume_ms = now;
@@ -268,17 +326,8 @@ static void run_ready(struct worker *w, int64_t now, unsigned *wake)
 	}
 }
 
-static void kill_too_slow(struct worker *w, uint16_t c, unsigned *wake)
-{
-	chat_leave(c, "disconnected (too slow)", wake);
-	send_now(conns[c].fd, conns[c].out_off ?
-		 "\n! too-slow: you did not read your messages; disconnected\n" :
-		 "! too-slow: you did not read your messages; disconnected\n");
-	conn_close(w, c, "too slow");
-}
-
 /* Writes the queued output of every connection marked dirty. */
-static void flush_dirty(struct worker *w, unsigned *wake)
+static void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 {
 	for (unsigned i = 0; i < DIRTY_WORDS; i++) {
 		if (!atomic_load_explicit(&w->dirty[i], memory_order_relaxed))
@@ -290,14 +339,22 @@ static void flush_dirty(struct worker *w, unsigned *wake)
 			bits &= bits - 1;
 			if (k->state == CONN_FREE || k->worker != w->id)
 				continue;
-			if (atomic_load(&k->kill)) {
-				kill_too_slow(w, c, wake);
+			unsigned char kill = atomic_load(&k->kill);
+			if (kill) {
+				enum leave_reason why = kill == KILL_DEAD ? LEAVE_ERROR : LEAVE_TOO_SLOW;
+				if (k->state == CONN_OPEN)
+					leave(w, c, why, now, wake);
+				else
+					conn_close(w, c, why == LEAVE_ERROR ? "connection lost" : "too slow");
 				continue;
 			}
 			enum flush_result fr = conn_flush(c);
 			if (fr == FLUSH_ERROR) {
-				chat_leave(c, "disconnected", wake);
-				conn_close(w, c, "write failed");
+				mark_dead(c);
+				if (k->state == CONN_OPEN)
+					leave(w, c, LEAVE_ERROR, now, wake);
+				else
+					conn_close(w, c, "write failed");
 			} else if (fr == FLUSH_DONE && k->state == CONN_DRAINING) {
 				conn_close(w, c, k->eof ? "closed by client" : "quit");
 			}
@@ -346,6 +403,20 @@ static void peer_of(const struct sockaddr_storage *ss, struct peer *p)
 	}
 }
 
+/* Greets c and puts it in the lobby, or tries again next turn if the
+ * lobby cannot take its join event yet. */
+static void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
+{
+	char name[64];
+
+	if (chat_connect(c, wake) == CHAT_DEFER) {
+		retry_soon(w, c, now);
+		return;
+	}
+	peer_format(&conns[c].peer, name, sizeof name);
+	log_info("connect %s as %s", name, conns[c].nick);
+}
+
 static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 		  int64_t now, unsigned *wake)
 {
@@ -387,9 +458,9 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	}
 	k->last_input_ms = k->refill_ms = now;
 	k->tokens = (int32_t)(set.burst < 2000000 ? set.burst : 2000000) * 1000;
-	chat_connect(c, wake);
-	log_info("connect %s as %s", name, k->nick);
+	k->state = CONN_NEW;
 	k->want_read = 1;       /* it may have sent already */
+	try_connect(w, c, now, wake);
 	ready_push(w, c);
 }
 
@@ -451,11 +522,10 @@ static void tick(struct worker *w, int64_t now, unsigned *wake)
 			continue;
 		if (k->state == CONN_OPEN)
 			check_stalled(c, stall_limit, wake);
-		if (k->state == CONN_OPEN && set.idle_timeout &&
+		if (k->state == CONN_OPEN && !k->leave && set.idle_timeout &&
 		    now - k->last_input_ms >= (int64_t)set.idle_timeout * 1000) {
 			chat_error(c, ERR_IDLE, wake);
-			chat_leave(c, "disconnected (idle)", wake);
-			begin_drain(w, c, now);
+			leave(w, c, LEAVE_IDLE, now, wake);
 		} else if (k->state == CONN_DRAINING && now >= k->drain_deadline_ms) {
 			conn_close(w, c, "output not taken in time");
 		}
@@ -545,7 +615,7 @@ static void *worker_main(void *arg)
 		} else {
 			run_ready(w, now, &wake);
 		}
-		flush_dirty(w, &wake);
+		flush_dirty(w, now, &wake);
 		workers_wake(wake);
 		if (w->accept_paused && now >= w->accept_resume_ms && !w->stopping) {
 			w->accept_paused = 0;
