@@ -63,7 +63,9 @@ static const char *host_name(const struct config *cfg)
 static void wait_for_stop(const sigset_t *sigs)
 {
 	unsigned long wd_usec = notify_watchdog_usec();
-	struct timespec tick = { 1, 0 };
+	/* Wake at least twice per watchdog interval (and once a second). */
+	unsigned long tick_usec = wd_usec && wd_usec / 2 < 1000000 ? wd_usec / 2 : 1000000;
+	struct timespec tick = { tick_usec / 1000000, (tick_usec % 1000000) * 1000 };
 	int64_t last_ping = 0;
 
 	for (;;) {
@@ -77,7 +79,7 @@ static void wait_for_stop(const sigset_t *sigs)
 			log_info("SIGHUP ignored (settings are read at start only)");
 		int64_t now = now_ms();
 		/* Ping at half the interval, and only while every worker turns. */
-		if (wd_usec && now - last_ping >= (int64_t)(wd_usec / 2000) &&
+		if (wd_usec && now - last_ping >= (int64_t)(wd_usec / 2000) - 10 &&
 		    workers_alive((int64_t)(wd_usec / 1000))) {
 			notify("WATCHDOG=1");
 			last_ping = now;
