@@ -80,7 +80,7 @@ static void wait_for_stop(const sigset_t *sigs)
 		int64_t now = now_ms();
 		/* Ping at half the interval, and only while every worker turns. */
 		if (wd_usec && now - last_ping >= (int64_t)(wd_usec / 2000) - 10 &&
-		    workers_alive((int64_t)(wd_usec / 1000))) {
+		    workers_alive((int64_t)(wd_usec / 1000) + 2000)) {
 			notify("WATCHDOG=1");
 			last_ping = now;
 		}
