@@ -340,6 +340,8 @@ static void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 			if (k->state == CONN_FREE || k->worker != w->id)
 				continue;
 			unsigned char kill = atomic_load(&k->kill);
+			if (kill == KILL_DEAD && k->state == CONN_OPEN)
+				continue;       /* its input path sees the end */
 			if (kill) {
 				enum leave_reason why = kill == KILL_DEAD ? LEAVE_ERROR : LEAVE_TOO_SLOW;
 				if (k->state == CONN_OPEN)
@@ -350,11 +352,16 @@ static void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 			}
 			enum flush_result fr = conn_flush(c);
 			if (fr == FLUSH_ERROR) {
+				/* The client is gone, but the lines it sent before
+				 * are still handled: read on until the socket says
+				 * so, then leave. */
 				mark_dead(c);
-				if (k->state == CONN_OPEN)
-					leave(w, c, LEAVE_ERROR, now, wake);
-				else
+				if (k->state == CONN_OPEN) {
+					k->want_read = 1;
+					ready_push(w, c);
+				} else {
 					conn_close(w, c, "write failed");
+				}
 			} else if (fr == FLUSH_DONE && k->state == CONN_DRAINING) {
 				conn_close(w, c, k->eof ? "closed by client" : "quit");
 			}
