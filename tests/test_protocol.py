@@ -1804,6 +1804,26 @@ def ipv6_loopback():
         want(b, "<%s> over v6" % a.nick)
 
 
+@test()
+def lines_before_vanishing_are_handled():
+    # A client pipes 1,200 lines, ends its side, and closes before natterd
+    # (rate-limited) has worked through them. Writing to it then fails,
+    # but every complete line it had sent is still delivered.
+    with Srv() as s:
+        w = s.conn()
+        gone = s.conn()
+        w.line()                                    # gone's join
+        gone.send(b"".join(b"line %d\n" % i for i in range(1200)))
+        gone.sock.shutdown(socket.SHUT_WR)
+        first = w.line()
+        assert first == "<%s> line 0" % gone.nick, first
+        gone.close()                                # unread lines left behind
+        s.conn()                                    # its join line hits the dead socket
+        skipped, _ = lines_until(w, r"-- %s disconnected" % gone.nick, timeout=30 * SCALE)
+        got = [l for l in skipped if l.startswith("<%s> " % gone.nick)]
+        assert got == ["<%s> line %d" % (gone.nick, i) for i in range(1, 1200)], (len(got), got[-3:])
+
+
 # --------------------------------------------------------------------------
 
 def main():
