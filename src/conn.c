@@ -16,6 +16,7 @@ static uint16_t rings[MAX_CONNS][OUTQ_LEN];
 static uint16_t free_stack[MAX_CONNS];
 static unsigned free_top;
 static unsigned limit, used;
+static atomic_uint high_water;  /* slots [high_water, MAX_CONNS) never used */
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void conn_table_init(unsigned runtime_limit)
@@ -35,6 +36,8 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
 	if (used < limit && free_top > 0) {
 		idx = free_stack[--free_top];
 		used++;
+		if (idx >= atomic_load(&high_water))
+			atomic_store(&high_water, idx + 1u);
 	}
 	pthread_mutex_unlock(&table_mu);
 	if (idx == CONN_NONE)
@@ -51,12 +54,16 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
 	c->room = CONN_NONE;
 	c->member_prev = c->member_next = c->nick_next = CONN_NONE;
 	c->ready_next = CONN_NONE;
-	frame_reset(&inbufs[idx]);
 	return idx;
 }
 
 void conn_release(uint16_t idx)
 {
+	/* Reset here, not on reuse, and only if bytes ever arrived: the input
+	 * buffer of a connection that never sent anything stays untouched,
+	 * and out of RSS. */
+	if (conns[idx].inbuf_used)
+		frame_reset(&inbufs[idx]);
 	conns[idx].state = CONN_FREE;
 	conns[idx].fd = -1;
 	pthread_mutex_lock(&table_mu);
@@ -73,6 +80,13 @@ unsigned conn_count(void)
 	return n;
 }
 
+/* Scans stop here: on some kernels even reading a never-touched page of
+ * the table makes it resident. */
+unsigned conn_high_water(void)
+{
+	return atomic_load(&high_water);
+}
+
 unsigned conn_limit(void)
 {
 	return limit;
@@ -84,7 +98,7 @@ unsigned conn_count_peer(const struct peer *p)
 	unsigned n = 0;
 	size_t alen = p->family == AF_INET ? 4 : 16;
 
-	for (unsigned i = 0; i < MAX_CONNS; i++) {
+	for (unsigned i = 0, n_slots = conn_high_water(); i < n_slots; i++) {
 		struct conn *c = &conns[i];
 		if (c->state != CONN_FREE && c->peer.family == p->family &&
 		    memcmp(c->peer.addr, p->addr, alen) == 0)

@@ -49,6 +49,7 @@ struct conn {
 	uint8_t want_read;      /* the socket may hold unread bytes */
 	uint8_t listed;         /* on its worker's ready list */
 	uint8_t leave;          /* enum leave_reason */
+	uint8_t inbuf_used;     /* its input buffer was ever written */
 	atomic_uchar kill;      /* enum kill_reason, set by any thread */
 	atomic_uchar wblocked;  /* its socket refused bytes; queue not drained */
 	uint16_t room;
@@ -78,6 +79,7 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer);
 void conn_release(uint16_t idx);
 unsigned conn_count(void);
 unsigned conn_limit(void);
+unsigned conn_high_water(void);         /* 1 + highest slot ever used */
 unsigned conn_count_peer(const struct peer *peer);
 
 static inline unsigned conn_queued(struct conn *c)

@@ -271,7 +271,9 @@ static enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, u
 	size_t budget = READ_BUDGET;
 
 	for (;;) {
-		enum input_result r = handle_lines(w, c, now, wake);
+		/* Before its first byte a connection's input buffer is known
+		 * empty and is not read at all, so it stays out of RSS. */
+		enum input_result r = k->inbuf_used ? handle_lines(w, c, now, wake) : INPUT_DONE;
 		if (r != INPUT_DONE || k->state != CONN_OPEN)
 			return r;
 		if (k->eof) {   /* a partial last line is dropped */
@@ -282,11 +284,12 @@ static enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, u
 			return INPUT_DONE;
 		if (budget == 0)
 			return INPUT_AGAIN;
-		size_t room;
-		char *p = frame_space(&inbufs[c], &room);
+		size_t room = LINE_BUF;
+		char *p = k->inbuf_used ? frame_space(&inbufs[c], &room) : inbufs[c].buf;
 		ssize_t n = recv(k->fd, p, room < budget ? room : budget, 0);
 		if (n > 0) {
 			frame_added(&inbufs[c], n);
+			k->inbuf_used = 1;
 			budget -= n;
 			k->last_input_ms = now;
 		} else if (n == 0) {
@@ -523,7 +526,7 @@ static void tick(struct worker *w, int64_t now, unsigned *wake)
 
 	atomic_store(&w->heartbeat_s, (unsigned)(now / 1000));
 	w->next_tick_ms = now + TICK_MS;
-	for (unsigned c = 0; c < MAX_CONNS; c++) {
+	for (unsigned c = 0, n = conn_high_water(); c < n; c++) {
 		struct conn *k = &conns[c];
 		if (k->state == CONN_FREE || k->worker != w->id)
 			continue;
@@ -549,20 +552,20 @@ static int shutting_down(struct worker *w, int64_t now, unsigned *wake)
 		w->stop_deadline_ms = now + SHUTDOWN_FLUSH_MS;
 		if (!w->accept_paused)
 			listeners_watch(w, 0);
-		for (unsigned c = 0; c < MAX_CONNS; c++)
+		for (unsigned c = 0, n = conn_high_water(); c < n; c++)
 			if (conns[c].state != CONN_FREE && conns[c].worker == w->id) {
 				chat_error(c, ERR_SHUTDOWN, wake);
 				worker_mark(c, wake);
 			}
 		return 0;
 	}
-	for (unsigned c = 0; c < MAX_CONNS; c++)
+	for (unsigned c = 0, n = conn_high_water(); c < n; c++)
 		if (conns[c].state != CONN_FREE && conns[c].worker == w->id &&
 		    conn_queued(&conns[c]) > 0 && !atomic_load(&conns[c].kill))
 			pending = 1;
 	if (pending && now < w->stop_deadline_ms)
 		return 0;
-	for (unsigned c = 0; c < MAX_CONNS; c++)
+	for (unsigned c = 0, n = conn_high_water(); c < n; c++)
 		if (conns[c].state != CONN_FREE && conns[c].worker == w->id) {
 			chat_leave(c, NULL, wake);
 			conn_close(w, c, "server stopping");
