@@ -1,5 +1,5 @@
 #include "config.h"
-#include <arpa/inet.h>
+#include "listen.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,20 +49,6 @@ static unsigned number(const char *s, unsigned lo, unsigned hi, const char *what
 	return v;
 }
 
-static int address_ok(const char *s)
-{
-	unsigned char a[16];
-	char buf[64];
-	size_t n = strlen(s);
-
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']' && n - 2 < sizeof buf) {
-		memcpy(buf, s + 1, n - 2);
-		buf[n - 2] = '\0';
-		s = buf;
-	}
-	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
-}
-
 static unsigned cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -88,6 +74,8 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
 	};
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	int burst_set = 0, opt;
 
 	memset(cfg, 0, sizeof *cfg);
@@ -102,7 +90,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		case 'b':
 			if (cfg->nbind == MAX_LISTENERS)
 				usage_error("too many -b addresses (at most 8)%s", "");
-			if (!address_ok(optarg))
+			if (listen_parse_addr(optarg, 0, &ss, &sslen) < 0)
 				usage_error("bad -b address '%s' (an IPv4 or IPv6 address)", optarg);
 			cfg->bind[cfg->nbind++] = optarg;
 			break;

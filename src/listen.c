@@ -12,7 +12,7 @@
  * kernel caps it at net.core.somaxconn). */
 #define BACKLOG 4096
 
-static int parse_addr(const char *s, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
+int listen_parse_addr(const char *s, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
@@ -93,7 +93,7 @@ int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
 	for (unsigned i = 0; i < naddrs && n < max; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len;
-		if (parse_addr(addrs[i], port, &ss, &len) < 0) {
+		if (listen_parse_addr(addrs[i], port, &ss, &len) < 0) {
 			log_error("cannot listen on '%s': not an IPv4 or IPv6 address", addrs[i]);
 			return -1;
 		}
