@@ -2,12 +2,47 @@
 process figures from /proc, and traffic that many sockets make at once.
 Python 3 standard library only; builds on tests/natlib.py (Server, Client,
 Suite), using only its original API."""
-import glob, os, re, select, signal, socket, struct, sys, threading, time
+import atexit, glob, os, re, select, signal, socket, struct, sys, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import natlib                                   # noqa: E402
-from natlib import Server, Client, Suite, Skip  # noqa: E402,F401
+from natlib import Client, Skip                 # noqa: E402,F401
+
+_started = []
+
+
+class Server(natlib.Server):
+    """natlib.Server that remembers itself, so reap() can end every server
+    a test left running (say, after a failed assertion)."""
+
+    def start(self, timeout=None):
+        _started.append(self)
+        return super().start(timeout)
+
+
+def reap():
+    """Kills (by PID) every server started here that is still running."""
+    while _started:
+        s = _started.pop()
+        if s.proc is not None and s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()
+
+
+atexit.register(reap)
+# A suite stopped by SIGTERM (a CI timeout) still ends its servers.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+class Suite(natlib.Suite):
+    """natlib.Suite that ends the servers a test left behind."""
+
+    def run(self, name, fn, *args):
+        try:
+            super().run(name, fn, *args)
+        finally:
+            reap()
 
 ROOT = natlib.ROOT
 LOGS = os.path.join(natlib.BUILD, "test-logs")
