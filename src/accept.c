@@ -111,7 +111,6 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	}
 	k->last_input_ms = k->refill_ms = now;
 	k->tokens = (int32_t)(wcfg.burst < 2000000 ? wcfg.burst : 2000000) * 1000;
-	k->state = CONN_NEW;
 	k->want_read = 1;       /* it may have sent already */
 	try_connect(w, c, now, wake);
 	ready_push(w, c);

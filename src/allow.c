@@ -24,8 +24,8 @@ int allow_add(struct allow_list *l, const char *cidr)
 	if (slash) {
 		char *end;
 		long bits = strtol(slash + 1, &end, 10);
-		if (!slash[1] || *end || bits < 0 || bits > n->bits)
-			return -1;
+		if (slash[1] < '0' || slash[1] > '9' || *end || bits > n->bits)
+			return -1;      /* digits only: no sign, no spaces */
 		n->bits = bits;
 	}
 	l->n++;

@@ -61,6 +61,7 @@ static const char *error_text(enum proto_error e)
 	case ERR_UNKNOWN_COMMAND: return "unknown command; /help lists them";
 	case ERR_TOO_SLOW: return "you did not read your messages; disconnected";
 	case ERR_SHUTDOWN: return "the server is stopping";
+	case ERR_IDLE: return "no input for too long; disconnected";
 	default: return "error";
 	}
 }
@@ -449,8 +450,12 @@ static int has_reply_room(uint16_t c, const struct action *a, unsigned *wake,
 {
 	unsigned need = 1, per_line = LINE_ROOM / (NICK_MAX + 1);
 
-	if (a->kind == ACT_WHO)
-		need += rooms[conns[c].room].count / per_line;
+	if (a->kind == ACT_WHO) {
+		int r = conns[c].room;
+		pthread_mutex_lock(&rooms[r].mu);
+		need += rooms[r].count / per_line;
+		pthread_mutex_unlock(&rooms[r].mu);
+	}
 	if (a->kind == ACT_ROOMS)
 		need += MAX_ROOMS / per_line;
 	if (need > OUTQ_LEN - OUTQ_EVENT_RESERVE)

@@ -2,6 +2,7 @@
 #include "pool.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,7 @@ void conn_table_init(unsigned runtime_limit)
 uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
 {
 	uint16_t idx = CONN_NONE;
+	struct conn *c;
 
 	pthread_mutex_lock(&table_mu);
 	if (used < limit && free_top > 0) {
@@ -38,19 +40,20 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
 		used++;
 		if (idx >= atomic_load(&high_water))
 			atomic_store(&high_water, idx + 1u);
+		c = &conns[idx];
+		memset(&c->fd, 0, sizeof *c - offsetof(struct conn, fd));
+		c->peer = *peer;
+		atomic_store(&c->kill, KILL_NONE);
+		atomic_store(&c->wblocked, 0);
+		/* The queue positions keep counting from the last user's. */
+		atomic_store(&c->out_tail, atomic_load(&c->out_head));
+		atomic_store(&c->worker, worker);
+		atomic_store(&c->state, CONN_NEW);
 	}
 	pthread_mutex_unlock(&table_mu);
 	if (idx == CONN_NONE)
 		return idx;
-
-	struct conn *c = &conns[idx];
-	uint16_t head = atomic_load(&c->out_head);   /* rings keep counting */
-	memset(c, 0, sizeof *c);
-	atomic_store(&c->out_head, head);
-	atomic_store(&c->out_tail, head);
 	c->fd = fd;
-	c->worker = worker;
-	c->peer = *peer;
 	c->room = CONN_NONE;
 	c->member_prev = c->member_next = c->nick_next = CONN_NONE;
 	c->ready_next = CONN_NONE;
@@ -64,9 +67,9 @@ void conn_release(uint16_t idx)
 	 * and out of RSS. */
 	if (conns[idx].inbuf_used)
 		frame_reset(&inbufs[idx]);
-	conns[idx].state = CONN_FREE;
 	conns[idx].fd = -1;
 	pthread_mutex_lock(&table_mu);
+	atomic_store(&conns[idx].state, CONN_FREE);
 	free_stack[free_top++] = idx;
 	used--;
 	pthread_mutex_unlock(&table_mu);
@@ -98,12 +101,14 @@ unsigned conn_count_peer(const struct peer *p)
 	unsigned n = 0;
 	size_t alen = p->family == AF_INET ? 4 : 16;
 
+	pthread_mutex_lock(&table_mu);
 	for (unsigned i = 0, n_slots = conn_high_water(); i < n_slots; i++) {
 		struct conn *c = &conns[i];
 		if (c->state != CONN_FREE && c->peer.family == p->family &&
 		    memcmp(c->peer.addr, p->addr, alen) == 0)
 			n++;
 	}
+	pthread_mutex_unlock(&table_mu);
 	return n;
 }
 

@@ -42,30 +42,32 @@ struct peer {
 };
 
 struct conn {
+	/* Read by other threads: atomics, never cleared by memset. */
+	atomic_uchar state;     /* enum conn_state (scans of the table read it) */
+	atomic_uchar worker;    /* owner */
+	atomic_uchar kill;      /* enum kill_reason, set by any thread */
+	atomic_uchar wblocked;  /* its socket refused bytes; queue not drained */
+	atomic_ushort out_head; /* next line to write; moved by the owner */
+	atomic_ushort out_tail; /* next free entry; moved under the room lock */
+	/* The owner's, or guarded by the locks room.h names. */
 	int fd;
-	uint8_t state;
-	uint8_t worker;
 	uint8_t eof;            /* the client closed its side */
 	uint8_t want_read;      /* the socket may hold unread bytes */
 	uint8_t listed;         /* on its worker's ready list */
 	uint8_t leave;          /* enum leave_reason */
 	uint8_t inbuf_used;     /* its input buffer was ever written */
-	atomic_uchar kill;      /* enum kill_reason, set by any thread */
-	atomic_uchar wblocked;  /* its socket refused bytes; queue not drained */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */
 	uint16_t ready_next;    /* worker's ready list */
 	uint16_t out_off;       /* bytes of the head line already written */
-	atomic_ushort out_head; /* next line to write; moved by the owner */
-	atomic_ushort out_tail; /* next free entry; moved under the room lock */
 	int32_t tokens;         /* rate limit, in thousandths of a line */
 	int64_t refill_ms;      /* when tokens were last topped up */
 	int64_t last_input_ms;  /* idle timeout */
 	int64_t drain_deadline_ms;
 	uint16_t tick_head, tick_off;   /* output position at the last tick */
 	uint16_t stalled_ticks;         /* ticks in a row without output progress */
-	struct peer peer;
+	struct peer peer;       /* written and scanned under the table lock */
 	char nick[NICK_MAX + 1];
 };
 

@@ -5,6 +5,7 @@
 #include "log.h"
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,9 +38,13 @@ void conn_close(struct worker *w, uint16_t c, const char *why)
 	if (k->listed)
 		ready_unlink(w, c);
 	conn_drop_queue(c);
-	close_gently(k->fd);
 	atomic_fetch_and(&w->dirty[c / WORD_BITS], ~(1UL << (c % WORD_BITS)));
+	/* The slot is free before the client sees its close, so a client
+	 * that connects as soon as it does finds room. */
+	int fd = k->fd;
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
 	conn_release(c);
+	close_gently(fd);
 }
 
 void begin_drain(struct worker *w, uint16_t c, int64_t now)
