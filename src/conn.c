@@ -62,11 +62,6 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
 
 void conn_release(uint16_t idx)
 {
-	/* Reset here, not on reuse, and only if bytes ever arrived: the input
-	 * buffer of a connection that never sent anything stays untouched,
-	 * and out of RSS. */
-	if (conns[idx].inbuf_used)
-		frame_reset(&inbufs[idx]);
 	conns[idx].fd = -1;
 	pthread_mutex_lock(&table_mu);
 	atomic_store(&conns[idx].state, CONN_FREE);

@@ -55,7 +55,7 @@ struct conn {
 	uint8_t want_read;      /* the socket may hold unread bytes */
 	uint8_t listed;         /* on its worker's ready list */
 	uint8_t leave;          /* enum leave_reason */
-	uint8_t inbuf_used;     /* its input buffer was ever written */
+	uint8_t inbuf_used;     /* its own input buffer holds bytes (input.c) */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "conn.h"
+#include "frame.h"
 #include "worker.h"
 
 #define WORD_BITS (sizeof(unsigned long) * 8)
@@ -33,6 +34,7 @@ struct worker {
 	int accept_paused, stopping;
 	int64_t accept_resume_ms, stop_deadline_ms, next_tick_ms, resume_ms;
 	int64_t emfile_logged_ms;
+	struct linebuf scratch;                 /* input of one client at a time */
 };
 
 
