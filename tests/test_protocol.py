@@ -1496,27 +1496,9 @@ def thousand_clients():
         first = s.conn()
         threads1 = s.server.threads()
         # connect the rest all at once (a burst of connects), then greetings
-        socks = []
-        for _ in range(n - 1):
-            so = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            so.setblocking(False)
-            so.connect_ex(("127.0.0.1", s.port))
-            socks.append(so)
-        import select
-        pending = set(socks)
-        deadline = time.time() + natlib.TIMEOUT * 3
-        while pending and time.time() < deadline:
-            _, w, _ = select.select([], list(pending)[:900], [], 1.0)
-            for so in w:
-                err = so.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                if err:
-                    raise AssertionError("connect failed: %s" % os.strerror(err))
-                pending.discard(so)
-        if pending:
-            raise AssertionError("%d connects did not complete" % len(pending))
+        socks = burst_connect(s, n - 1)
         cs = [first]
         for so in socks:
-            so.setblocking(True)
             c = adopt(so)
             cs.append(c)
             s.clients.append(c)
