@@ -88,3 +88,8 @@ unsigned pool_available(void)
 	pthread_mutex_unlock(&pool_mu);
 	return n;
 }
+
+int pool_low(void)
+{
+	return pool_available() < POOL_EVENT_RESERVE + (MAX_MSGS - POOL_EVENT_RESERVE) / 4;
+}

@@ -31,4 +31,6 @@ struct msg *msg_at(uint16_t idx);
 void msg_ref(uint16_t idx, unsigned n);
 void msg_unref(uint16_t idx);
 unsigned pool_available(void);
+/* Fewer than a quarter of the slots plain messages may use are free. */
+int pool_low(void);
 #endif

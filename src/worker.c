@@ -177,7 +177,7 @@ static void check_stalled(uint16_t c, unsigned limit, unsigned *wake)
 
 static void tick(struct worker *w, int64_t now, unsigned *wake)
 {
-	unsigned stall_limit = pool_available() < MAX_MSGS / 4 ? STALL_TICKS_LOW_POOL : STALL_TICKS;
+	unsigned stall_limit = pool_low() ? STALL_TICKS_LOW_POOL : STALL_TICKS;
 
 	atomic_store(&w->heartbeat_s, (unsigned)(now / 1000));
 	w->next_tick_ms = now + TICK_MS;

@@ -17,3 +17,11 @@ $(TEST_BUILD)/natterd-mallocwrap: $(wildcard src/*.c src/*.h) tests/mallocwrap.c
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)musl-gcc $(HOST_TEST_CFLAGS) -static -pthread tests/mallocwrap.c \
 		$(filter src/%.c,$^) -o $@
+
+# natterd with a message pool of 300 lines, to run it dry in a test.
+test-builds:: $(TEST_BUILD)/natterd-smallpool
+$(TEST_BUILD)/natterd-smallpool: $(wildcard src/*.c src/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)musl-gcc $(filter-out -DMAX_MSGS=%,$(HOST_TEST_CFLAGS)) -DMAX_MSGS=300 -static -pthread \
+		$(filter src/%.c,$^) -o $@

@@ -171,6 +171,59 @@ def test_sigpipe():
         assert srv.stop() == 0
 
 
+def test_pool_dry_waits_then_cuts_stalled():
+    """A build with a 300-line message pool: private messages pile up for
+    two clients that never read until the pool runs dry. The sender then
+    waits (nothing is dropped); the stalled clients are cut as too slow
+    within seconds, and the reader gets every line, in order."""
+    if TARGET != "host":
+        return
+    path = os.path.join(natlib.BUILD, "test", "natterd-smallpool")
+    assert os.path.exists(path), "missing " + path + " (make test-builds)"
+    srv = Server(TARGET, ["--rate", "0"], binary_path=path).start()
+    try:
+        lazies = []
+        for _ in range(2):
+            so = natlib.open_socket(srv.host, srv.port, rcvbuf=4096)
+            lazies.append(natlib.adopt(so))
+        reader, sender = srv.connect(), srv.connect()
+        # Enough to fill the kernel's buffers for the lazy ones (up to
+        # tcp_wmem's 4 MiB each) and then the pool.
+        n = 12000
+        lines = []
+        for i in range(n):
+            for lz in lazies:
+                lines.append("/msg %s %s %05d" % (lz.nick, "y" * 480, i))
+            lines.append("/msg %s line %05d" % (reader.nick, i))
+        sender.sock.settimeout(60)         # it is made to wait while the pool is dry
+        sender.send("".join(l + "\n" for l in lines))
+        got, cut = [], set()
+        while len(got) < n:
+            line = reader.line(timeout=30)
+            assert line is not None, "reader closed"
+            m = re.fullmatch(r"-- (\S+) disconnected \(too slow\)", line)
+            if m:
+                cut.add(m.group(1))
+            elif line.startswith("*%s* " % sender.nick):
+                got.append(line)
+        assert got == ["*%s* line %05d" % (sender.nick, i) for i in range(n)], got[:3]
+        while len(cut) < 2:                 # both cut, sooner or later
+            m = re.fullmatch(r"-- (\S+) disconnected \(too slow\)", reader.line(timeout=30))
+            if m:
+                cut.add(m.group(1))
+        assert cut == {lz.nick for lz in lazies}, cut
+        # The sender is served again; its lines to the cut ones now find
+        # no such nick.
+        sender.say("/stats")
+        while True:
+            line = sender.line(timeout=30)
+            if line.startswith("= stats:"):
+                break
+            assert line.startswith(("! no-such-nick:", "-- ")), line
+    finally:
+        assert srv.stop() == 0
+
+
 if __name__ == "__main__":
     suite = Suite("cli-%s/" % TARGET)
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
