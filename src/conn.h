@@ -65,6 +65,7 @@ struct conn {
 	int64_t refill_ms;      /* when tokens were last topped up */
 	int64_t last_input_ms;  /* idle timeout */
 	int64_t drain_deadline_ms;
+	int64_t probe_ms;       /* last look at a quiet client's socket */
 	uint16_t tick_head, tick_off;   /* output position at the last tick */
 	uint16_t stalled_ticks;         /* ticks in a row without output progress */
 	struct peer peer;       /* written and scanned under the table lock */

@@ -32,6 +32,7 @@
 #define CLOSE_FLUSH_MS 5000     /* how long a closing client may drain */
 #define STALL_TICKS 30           /* seconds a blocked client may hold its queue */
 #define STALL_TICKS_LOW_POOL 3  /* ... while the message pool runs low */
+#define QUIET_PROBE_MS 5000      /* a quiet client's socket is looked at this often */
 #define THREAD_STACK (64 * 1024)
 
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535

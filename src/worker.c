@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +176,27 @@ static void check_stalled(uint16_t c, unsigned limit, unsigned *wake)
 		deliver_kill(c, wake);
 }
 
+/* A safety net under the epoll events: a client quiet for a while is
+ * looked at (a one-byte peek) every QUIET_PROBE_MS, and read if its socket
+ * holds bytes or its end. The soak test once caught a connection whose
+ * close went unnoticed; this makes such a leak heal within seconds. */
+static void check_quiet(struct worker *w, uint16_t c, int64_t now)
+{
+	struct conn *k = &conns[c];
+	char b;
+
+	if (k->listed || k->want_read || k->leave ||
+	    now - k->last_input_ms < QUIET_PROBE_MS || now - k->probe_ms < QUIET_PROBE_MS)
+		return;
+	k->probe_ms = now;
+	ssize_t n = recv(k->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	log_info("%s: quiet-client check found input or an end; reading it", k->nick);
+	k->want_read = 1;
+	ready_push(w, c);
+}
+
 static void tick(struct worker *w, int64_t now, unsigned *wake)
 {
 	unsigned stall_limit = pool_low() ? STALL_TICKS_LOW_POOL : STALL_TICKS;
@@ -185,8 +207,10 @@ static void tick(struct worker *w, int64_t now, unsigned *wake)
 		struct conn *k = &conns[c];
 		if (k->state == CONN_FREE || k->worker != w->id)
 			continue;
-		if (k->state == CONN_OPEN)
+		if (k->state == CONN_OPEN) {
 			check_stalled(c, stall_limit, wake);
+			check_quiet(w, c, now);
+		}
 		if (k->state == CONN_OPEN && !k->leave && wcfg.idle_timeout &&
 		    now - k->last_input_ms >= (int64_t)wcfg.idle_timeout * 1000) {
 			chat_error(c, ERR_IDLE, wake);
