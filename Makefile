@@ -63,7 +63,14 @@ CFLAGS += $(SPECS) $(ARCH_CFLAGS) $(CPU_CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE \
 LDFLAGS ?=
 LDFLAGS += $(SPECS) $(ARCH_LDFLAGS) -static -Wl,--gc-sections -pthread
 
-NATTERD_SRCS := $(filter-out src/main.c,$(wildcard src/*.c)) src/main.c
+# The server's layout (docs/design.md): core/ (table, rooms, pool, delivery,
+# chat), loop/ (listeners, workers, a connection's life), door/ (wire
+# protocols), util/ (settings, logging, small helpers), main.c.
+SERVER_DIRS  := core loop door util
+NATTERD_SRCS := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.c)) src/main.c
+SERVER_HDRS  := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.h))
+# The pure code (bytes in, actions out): unit tested and fuzzed alone.
+PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c
 NATTER_SRCS  := $(wildcard src/client/*.c)
 NATTERD_OBJS := $(NATTERD_SRCS:src/%.c=$(BUILD)/obj/%.o)
 NATTER_OBJS  := $(NATTER_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -145,4 +152,4 @@ clean:
 # Fragments of other parts of the tree (client, tests, bench, deploy) add
 # their own targets; each defines test-builds prerequisites as it needs.
 test-builds::
--include $(wildcard tests/*.mk tests/*/*.mk deploy/*.mk src/client/*.mk)
+-include $(wildcard tests/*.mk tests/*/*.mk deploy/*.mk src/*/*.mk docs/*.mk)

@@ -1,15 +1,15 @@
 /* natterd: start-up, privileges, signals, watchdog. The chat itself runs
  * in the worker threads (worker.c). */
-#include "chat.h"
-#include "config.h"
-#include "conn.h"
-#include "listen.h"
-#include "log.h"
-#include "notify.h"
-#include "pool.h"
-#include "priv.h"
-#include "room.h"
-#include "worker.h"
+#include "core/chat.h"
+#include "util/config.h"
+#include "core/conn.h"
+#include "loop/listen.h"
+#include "util/log.h"
+#include "util/notify.h"
+#include "core/pool.h"
+#include "util/priv.h"
+#include "core/room.h"
+#include "loop/worker.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

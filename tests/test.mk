@@ -1,18 +1,18 @@
 # Test builds (host, static musl): the unit tests of the pure code, and
 # natterd with an allocator that aborts on any heap use after start-up.
 TEST_BUILD := build/test
-UNIT_SRCS  := $(wildcard tests/unit/*.c) src/text.c src/frame.c src/proto.c
+UNIT_SRCS  := $(wildcard tests/unit/*.c) $(PURE_SRCS)
 HOST_TEST_CFLAGS := -Os -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -DNATTER_VERSION='"$(VERSION)"' \
 	-DMAX_CONNS=$(MAX_CONNS) -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS)
 
 test-builds:: $(TEST_BUILD)/unit $(TEST_BUILD)/natterd-mallocwrap
 
-$(TEST_BUILD)/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h src/*.h)
+$(TEST_BUILD)/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SERVER_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)musl-gcc $(HOST_TEST_CFLAGS) -static $(UNIT_SRCS) -o $@
 
-$(TEST_BUILD)/natterd-mallocwrap: $(wildcard src/*.c src/*.h) tests/mallocwrap.c
+$(TEST_BUILD)/natterd-mallocwrap: $(NATTERD_SRCS) $(SERVER_HDRS) tests/mallocwrap.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)musl-gcc $(HOST_TEST_CFLAGS) -static -pthread tests/mallocwrap.c \
@@ -20,7 +20,7 @@ $(TEST_BUILD)/natterd-mallocwrap: $(wildcard src/*.c src/*.h) tests/mallocwrap.c
 
 # natterd with a message pool of 300 lines, to run it dry in a test.
 test-builds:: $(TEST_BUILD)/natterd-smallpool
-$(TEST_BUILD)/natterd-smallpool: $(wildcard src/*.c src/*.h)
+$(TEST_BUILD)/natterd-smallpool: $(NATTERD_SRCS) $(SERVER_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)musl-gcc $(filter-out -DMAX_MSGS=%,$(HOST_TEST_CFLAGS)) -DMAX_MSGS=300 -static -pthread \

@@ -13,8 +13,8 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror -Isrc -DNATTER_VERSION='"$(VERSION)"' \
 	-DMAX_CONNS=$(MAX_CONNS) -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS)
-FUZZ_PROTO_SRCS := tests/fuzz/fuzz_proto.c src/frame.c src/proto.c src/text.c
-FUZZ_ALLOW_SRCS := tests/fuzz/fuzz_allow.c src/allow.c
+FUZZ_PROTO_SRCS := tests/fuzz/fuzz_proto.c $(PURE_SRCS)
+FUZZ_ALLOW_SRCS := tests/fuzz/fuzz_allow.c src/util/allow.c
 
 .PHONY: fuzz fuzz-build
 # Not a test-builds prerequisite: tests/suites/70-fuzz builds them itself,
@@ -26,11 +26,11 @@ build/fuzz/.deps:
 	$(Q)bash toolchain/install-deps.sh --pkg clang libclang-rt-14-dev
 	@mkdir -p $(@D) && touch $@
 
-build/fuzz/fuzz_proto: $(FUZZ_PROTO_SRCS) $(wildcard src/*.h) tests/fuzz/fuzz.mk | build/fuzz/.deps
+build/fuzz/fuzz_proto: $(FUZZ_PROTO_SRCS) $(SERVER_HDRS) tests/fuzz/fuzz.mk | build/fuzz/.deps
 	@$(if $(Q),echo '  FUZZ    $@')
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_PROTO_SRCS) -o $@
 
-build/fuzz/fuzz_allow: $(FUZZ_ALLOW_SRCS) $(wildcard src/*.h) tests/fuzz/fuzz.mk | build/fuzz/.deps
+build/fuzz/fuzz_allow: $(FUZZ_ALLOW_SRCS) $(SERVER_HDRS) tests/fuzz/fuzz.mk | build/fuzz/.deps
 	@$(if $(Q),echo '  FUZZ    $@')
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_ALLOW_SRCS) -o $@
 

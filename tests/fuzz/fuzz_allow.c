@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "allow.h"
+#include "util/allow.h"
 
 #define CHECK(cond, ...) do { \
 	if (!(cond)) { \

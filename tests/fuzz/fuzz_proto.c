@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "frame.h"
-#include "limits.h"
-#include "proto.h"
-#include "text.h"
+#include "door/frame.h"
+#include "core/limits.h"
+#include "door/proto.h"
+#include "util/text.h"
 
 #define MAX_INPUT 65536
 

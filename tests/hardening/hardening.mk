@@ -7,14 +7,14 @@
 # Each directory gets an empty `emulator` file, so natlib.Server("asan")
 # and friends run them like any other target.
 HARD_CC     ?= gcc
-HARD_SRCS   := $(wildcard src/*.c)
-HARD_DEPS   := $(HARD_SRCS) $(wildcard src/*.h) tests/hardening/hardening.mk
+HARD_SRCS   := $(NATTERD_SRCS)
+HARD_DEPS   := $(HARD_SRCS) $(SERVER_HDRS) tests/hardening/hardening.mk
 HARD_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -g -O1 -fno-omit-frame-pointer \
 	-DNATTER_VERSION='"$(VERSION)"' -DMAX_CONNS=$(MAX_CONNS) \
 	-DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS)
 HARD_ASAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
 HARD_TSAN   := -fsanitize=thread
-HARD_UNIT_SRCS := $(wildcard tests/unit/*.c) src/text.c src/frame.c src/proto.c
+HARD_UNIT_SRCS := $(wildcard tests/unit/*.c) $(PURE_SRCS)
 
 .PHONY: hardening-builds
 hardening-builds: build/asan/natterd build/tsan/natterd build/memcheck/natterd \
@@ -38,5 +38,5 @@ build/tsan/natterd: $(HARD_DEPS)
 build/memcheck/natterd: $(HARD_DEPS)
 	$(call hard_link,,$(HARD_SRCS))
 
-build/asan/unit: $(HARD_UNIT_SRCS) $(wildcard tests/unit/*.h src/*.h) tests/hardening/hardening.mk
+build/asan/unit: $(HARD_UNIT_SRCS) $(wildcard tests/unit/*.h) $(SERVER_HDRS) tests/hardening/hardening.mk
 	$(call hard_link,$(HARD_ASAN),$(HARD_UNIT_SRCS))

@@ -1,5 +1,5 @@
 #include "check.h"
-#include "frame.h"
+#include "door/frame.h"
 
 void test_frame_lines(void);
 void test_frame_long(void);

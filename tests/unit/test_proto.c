@@ -1,5 +1,5 @@
 #include "check.h"
-#include "proto.h"
+#include "door/proto.h"
 
 void test_parse_messages(void);
 void test_parse_commands(void);

@@ -1,5 +1,5 @@
 #include "check.h"
-#include "text.h"
+#include "util/text.h"
 
 #define T(s) text_check(s, sizeof(s) - 1)
 

@@ -1,0 +1,501 @@
+#include "core/chat.h"
+#include "core/conn.h"
+#include "core/deliver.h"
+#include "util/log.h"
+#include "core/pool.h"
+#include "core/room.h"
+#include "util/text.h"
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static struct chat_settings settings;
+static atomic_ulong messages;
+static unsigned long guest_seq;         /* under chat_mu */
+static time_t started;
+static uint16_t sort_buf[MAX_CONNS > MAX_ROOMS ? MAX_CONNS : MAX_ROOMS];
+
+#define WHO_PREFIX_MAX (sizeof "= who: : " + ROOM_MAX)
+#define LINE_ROOM (OUT_LINE_MAX - 1)    /* bytes of a line before its LF */
+
+void chat_init(const struct chat_settings *s)
+{
+	settings = *s;
+	started = time(NULL);
+}
+
+unsigned long chat_messages(void)
+{
+	return atomic_load(&messages);
+}
+
+/* Pushes an event line to c (in room r, whose lock the caller holds). */
+static void tell(uint16_t c, uint16_t msg, unsigned *wake)
+{
+	if (msg == MSG_NONE)
+		return;
+	deliver_one(c, msg, LINE_EVENT, wake);
+	msg_unref(msg);
+}
+
+/* An event to room r, after deliver_check() said yes under r's lock. */
+static void announce(int r, uint16_t skip, uint16_t msg, unsigned *wake)
+{
+	if (msg == MSG_NONE)
+		return;         /* pool dry even of its reserve: nothing to send */
+	deliver_push(r, msg, skip, wake);
+	msg_unref(msg);
+}
+
+static const char *error_text(enum proto_error e)
+{
+	switch (e) {
+	case ERR_LINE_TOO_LONG: return "lines are at most 510 bytes; the line was dropped";
+	case ERR_BAD_UTF8: return "the line is not valid UTF-8; it was dropped";
+	case ERR_BAD_CHAR: return "control characters are not allowed; the line was dropped";
+	case ERR_BAD_NICK: return "a nick is 1-16 of A-Z a-z 0-9 _ - and starts with a letter";
+	case ERR_BAD_ROOM: return "a room is 1-16 of a-z 0-9 _ -";
+	case ERR_ROOM_LIMIT: return "no more rooms can be made now";
+	case ERR_UNKNOWN_COMMAND: return "unknown command; /help lists them";
+	case ERR_TOO_SLOW: return "you did not read your messages; disconnected";
+	case ERR_SHUTDOWN: return "the server is stopping";
+	case ERR_IDLE: return "no input for too long; disconnected";
+	default: return "error";
+	}
+}
+
+void chat_error(uint16_t c, enum proto_error e, unsigned *wake)
+{
+	uint16_t m = msg_printf(1, "! %s: %s", proto_error_code(e), error_text(e));
+	if (conns[c].state != CONN_OPEN) {      /* not in a room: no producers */
+		if (m != MSG_NONE) {
+			deliver_one(c, m, LINE_EVENT, wake);
+			msg_unref(m);
+		}
+		return;
+	}
+	int r = conns[c].room;
+	pthread_mutex_lock(&rooms[r].mu);
+	tell(c, m, wake);
+	pthread_mutex_unlock(&rooms[r].mu);
+}
+
+static void reply_error_fmt(uint16_t c, enum proto_error e, const char *fmt,
+			    const char *arg, size_t len, unsigned *wake)
+{
+	char text[128];
+	snprintf(text, sizeof text, fmt, (int)len, arg);
+	uint16_t m = msg_printf(1, "! %s: %s", proto_error_code(e), text);
+	pthread_mutex_lock(&rooms[conns[c].room].mu);
+	tell(c, m, wake);
+	pthread_mutex_unlock(&rooms[conns[c].room].mu);
+}
+
+enum chat_result chat_connect(uint16_t c, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	enum chat_result res = CHAT_DEFER;
+
+	pthread_mutex_lock(&chat_mu);
+	pthread_mutex_lock(&rooms[LOBBY].mu);
+	if (deliver_check(LOBBY, CONN_NONE, LINE_EVENT, wake) == DELIVER_OK) {
+		do
+			snprintf(k->nick, sizeof k->nick, "guest%lu", ++guest_seq);
+		while (nick_find(k->nick, strlen(k->nick)) != CONN_NONE);
+		nick_add(c);
+		k->state = CONN_OPEN;
+		announce(LOBBY, CONN_NONE, msg_printf(1, "-- %s joined lobby", k->nick), wake);
+		room_add_member(LOBBY, c);
+		tell(c, msg_printf(1, "= welcome: natter/1 on %s; you are %s in lobby; /help for commands",
+				   settings.hostname, k->nick), wake);
+		res = CHAT_OK;
+	}
+	pthread_mutex_unlock(&rooms[LOBBY].mu);
+	pthread_mutex_unlock(&chat_mu);
+	return res;
+}
+
+enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	int r = k->room;
+
+	if (k->state != CONN_OPEN)
+		return CHAT_OK;
+	pthread_mutex_lock(&chat_mu);
+	pthread_mutex_lock(&rooms[r].mu);
+	if (how && deliver_check(r, c, LINE_EVENT, wake) == DELIVER_DEFER) {
+		pthread_mutex_unlock(&rooms[r].mu);
+		pthread_mutex_unlock(&chat_mu);
+		return CHAT_DEFER;
+	}
+	room_remove_member(r, c);
+	if (how)
+		announce(r, CONN_NONE, msg_printf(1, "-- %s %s", k->nick, how), wake);
+	pthread_mutex_unlock(&rooms[r].mu);
+	room_free_if_empty(r);
+	nick_del(c);
+	k->state = CONN_DRAINING;
+	k->room = CONN_NONE;
+	pthread_mutex_unlock(&chat_mu);
+	return CHAT_OK;
+}
+
+/* A message from c to its room, formatted once: `<nick> text` or `* nick text`. */
+static enum chat_result say(uint16_t c, const struct action *a, int action, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	uint16_t m = action ?
+		msg_printf(0, "* %s %.*s", k->nick, (int)a->text_len, a->text) :
+		msg_printf(0, "<%s> %.*s", k->nick, (int)a->text_len, a->text);
+	if (m == MSG_NONE)
+		return CHAT_DEFER;      /* pool dry: read no more from c for now */
+	int r = k->room;
+	pthread_mutex_lock(&rooms[r].mu);
+	enum deliver_result d = deliver_room(r, m, c, LINE_MESSAGE, wake);
+	pthread_mutex_unlock(&rooms[r].mu);
+	msg_unref(m);
+	if (d == DELIVER_DEFER)
+		return CHAT_DEFER;
+	atomic_fetch_add(&messages, 1);
+	if (!settings.quiet)
+		log_message(rooms[r].name, k->nick, action, a->text, a->text_len);
+	return CHAT_OK;
+}
+
+static enum chat_result private_msg(uint16_t c, const struct action *a, unsigned *wake)
+{
+	enum chat_result res = CHAT_OK;
+
+	pthread_mutex_lock(&chat_mu);
+	uint16_t to = nick_find(a->arg, a->arg_len);
+	if (to == CONN_NONE) {
+		pthread_mutex_unlock(&chat_mu);
+		reply_error_fmt(c, ERR_NO_SUCH_NICK, "%.*s is not connected", a->arg, a->arg_len, wake);
+		return CHAT_OK;
+	}
+	uint16_t m = msg_printf(0, "*%s* %.*s", conns[c].nick, (int)a->text_len, a->text);
+	if (m == MSG_NONE) {
+		res = CHAT_DEFER;
+	} else {
+		int r = conns[to].room;
+		pthread_mutex_lock(&rooms[r].mu);
+		if (deliver_one(to, m, LINE_MESSAGE, wake) == DELIVER_DEFER)
+			res = CHAT_DEFER;
+		pthread_mutex_unlock(&rooms[r].mu);
+		msg_unref(m);
+	}
+	pthread_mutex_unlock(&chat_mu);
+	if (res == CHAT_OK)
+		atomic_fetch_add(&messages, 1);
+	return res;
+}
+
+static enum chat_result change_nick(uint16_t c, const struct action *a, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	char old[NICK_MAX + 1];
+	int r = k->room;
+
+	pthread_mutex_lock(&chat_mu);
+	uint16_t holder = nick_find(a->arg, a->arg_len);
+	if (holder != CONN_NONE && holder != c) {
+		pthread_mutex_unlock(&chat_mu);
+		reply_error_fmt(c, ERR_NICK_TAKEN, "%.*s is already in use", a->arg, a->arg_len, wake);
+		return CHAT_OK;
+	}
+	int same = strlen(k->nick) == a->arg_len && memcmp(k->nick, a->arg, a->arg_len) == 0;
+	pthread_mutex_lock(&rooms[r].mu);
+	if (!same && deliver_check(r, c, LINE_EVENT, wake) == DELIVER_DEFER) {
+		pthread_mutex_unlock(&rooms[r].mu);
+		pthread_mutex_unlock(&chat_mu);
+		return CHAT_DEFER;
+	}
+	if (!same) {
+		strcpy(old, k->nick);
+		nick_del(c);
+		memcpy(k->nick, a->arg, a->arg_len);
+		k->nick[a->arg_len] = '\0';
+		nick_add(c);
+		announce(r, c, msg_printf(1, "-- %s is now known as %s", old, k->nick), wake);
+	}
+	tell(c, msg_printf(1, "= nick: you are now %s", k->nick), wake);
+	pthread_mutex_unlock(&rooms[r].mu);
+	pthread_mutex_unlock(&chat_mu);
+	return CHAT_OK;
+}
+
+static const char *users(unsigned n)
+{
+	return n == 1 ? "user" : "users";
+}
+
+static enum chat_result join(uint16_t c, const struct action *a, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	char name[ROOM_MAX + 1];
+	int old = k->room;
+
+	ascii_lower_copy(name, a->arg, a->arg_len);
+	pthread_mutex_lock(&chat_mu);
+	int to = room_find(name);
+	if (to == old) {
+		pthread_mutex_lock(&rooms[old].mu);
+		tell(c, msg_printf(1, "= join: you are in %s (%u %s)", name,
+				   rooms[old].count, users(rooms[old].count)), wake);
+		pthread_mutex_unlock(&rooms[old].mu);
+		pthread_mutex_unlock(&chat_mu);
+		return CHAT_OK;
+	}
+	/* The room being left frees its slot first if it empties. */
+	int frees_old = old != LOBBY && rooms[old].count == 1;
+	if (to < 0 && rooms_in_use() >= MAX_ROOMS && !frees_old) {
+		pthread_mutex_unlock(&chat_mu);
+		reply_error_fmt(c, ERR_ROOM_LIMIT, "%.*s cannot be made: all rooms are in use",
+				name, strlen(name), wake);
+		return CHAT_OK;
+	}
+	/* Both rooms locked (in index order), so both announcements go out
+	 * or, if either room must wait, neither does and nothing changes. */
+	int first = to < 0 || old < to ? old : to, second = first == old ? to : old;
+	pthread_mutex_lock(&rooms[first].mu);
+	if (second >= 0)
+		pthread_mutex_lock(&rooms[second].mu);
+	int wait = deliver_check(old, c, LINE_EVENT, wake) == DELIVER_DEFER;
+	if (to >= 0 && deliver_check(to, c, LINE_EVENT, wake) == DELIVER_DEFER)
+		wait = 1;
+	if (!wait) {
+		room_remove_member(old, c);
+		announce(old, CONN_NONE, msg_printf(1, "-- %s left %s", k->nick, rooms[old].name), wake);
+	}
+	if (second >= 0)
+		pthread_mutex_unlock(&rooms[second].mu);
+	pthread_mutex_unlock(&rooms[first].mu);
+	if (wait) {
+		pthread_mutex_unlock(&chat_mu);
+		return CHAT_DEFER;
+	}
+	room_free_if_empty(old);
+	if (to < 0)
+		to = room_create(name);         /* cannot fail: checked above */
+	/* Between the two locks c is in no room: it is only reachable through
+	 * chat_mu, which is held throughout. */
+	pthread_mutex_lock(&rooms[to].mu);
+	announce(to, CONN_NONE, msg_printf(1, "-- %s joined %s", k->nick, name), wake);
+	room_add_member(to, c);
+	tell(c, msg_printf(1, "= join: you are in %s (%u %s)", name,
+			   rooms[to].count, users(rooms[to].count)), wake);
+	pthread_mutex_unlock(&rooms[to].mu);
+	pthread_mutex_unlock(&chat_mu);
+	return CHAT_OK;
+}
+
+static int by_nick(const void *a, const void *b)
+{
+	return ascii_casecmp(conns[*(const uint16_t *)a].nick, conns[*(const uint16_t *)b].nick);
+}
+
+static int by_room(const void *a, const void *b)
+{
+	return strcmp(rooms[*(const uint16_t *)a].name, rooms[*(const uint16_t *)b].name);
+}
+
+/* Lines of one reply, split so each stays within OUT_LINE_MAX. */
+struct reply {
+	uint16_t lines[OUTQ_LEN];
+	unsigned n;
+	char buf[OUT_LINE_MAX];
+	size_t len, prefix_len;
+	int failed;
+};
+
+static void reply_start(struct reply *rp, const char *prefix)
+{
+	rp->n = 0;
+	rp->failed = 0;
+	rp->prefix_len = rp->len = snprintf(rp->buf, sizeof rp->buf, "%s", prefix);
+}
+
+static void reply_cut(struct reply *rp)
+{
+	if (rp->n == OUTQ_LEN - OUTQ_EVENT_RESERVE) {
+		rp->failed = 1;         /* more than a queue holds: cut short */
+		return;
+	}
+	uint16_t m = msg_printf(1, "%.*s", (int)rp->len, rp->buf);
+	if (m == MSG_NONE)
+		rp->failed = 1;
+	else
+		rp->lines[rp->n++] = m;
+	rp->len = rp->prefix_len;
+}
+
+/* Adds " item" (or "item" first), starting a new line if it would not fit
+ * with `tail_room` bytes left for what ends the last line. */
+static void reply_item(struct reply *rp, const char *item, size_t tail_room)
+{
+	size_t need = strlen(item) + 1;
+	if (rp->len + need + tail_room > LINE_ROOM && rp->len > rp->prefix_len)
+		reply_cut(rp);
+	if (rp->len > rp->prefix_len)
+		rp->buf[rp->len++] = ' ';
+	memcpy(rp->buf + rp->len, item, need - 1);
+	rp->len += need - 1;
+}
+
+static void reply_send(uint16_t c, struct reply *rp, unsigned *wake)
+{
+	reply_cut(rp);
+	pthread_mutex_lock(&rooms[conns[c].room].mu);
+	for (unsigned i = 0; i < rp->n; i++)
+		tell(c, rp->lines[i], wake);
+	pthread_mutex_unlock(&rooms[conns[c].room].mu);
+}
+
+static struct reply reply_scratch;      /* under chat_mu */
+
+static void who(uint16_t c, unsigned *wake)
+{
+	struct reply *rp = &reply_scratch;
+	char prefix[WHO_PREFIX_MAX + 8], tail[32];
+	int r = conns[c].room;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&chat_mu);
+	for (uint16_t m = rooms[r].first; m != CONN_NONE; m = conns[m].member_next)
+		sort_buf[n++] = m;
+	qsort(sort_buf, n, sizeof sort_buf[0], by_nick);
+	snprintf(prefix, sizeof prefix, "= who: %s:", rooms[r].name);
+	snprintf(tail, sizeof tail, " (%u %s)", n, users(n));
+	reply_start(rp, prefix);
+	rp->buf[rp->len++] = ' ';
+	rp->prefix_len++;
+	for (unsigned i = 0; i < n; i++)
+		reply_item(rp, conns[sort_buf[i]].nick, i + 1 == n ? strlen(tail) : 0);
+	memcpy(rp->buf + rp->len, tail, strlen(tail));
+	rp->len += strlen(tail);
+	reply_send(c, rp, wake);
+	pthread_mutex_unlock(&chat_mu);
+}
+
+static void list_rooms(uint16_t c, unsigned *wake)
+{
+	struct reply *rp = &reply_scratch;
+	char item[ROOM_MAX + 16];
+	unsigned n = 0;
+
+	pthread_mutex_lock(&chat_mu);
+	for (int r = 0; r < MAX_ROOMS; r++)
+		if (rooms[r].name[0] && rooms[r].count > 0)
+			sort_buf[n++] = r;
+	qsort(sort_buf, n, sizeof sort_buf[0], by_room);
+	reply_start(rp, "= rooms: ");
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(item, sizeof item, "%s(%u)", rooms[sort_buf[i]].name, rooms[sort_buf[i]].count);
+		reply_item(rp, item, 0);
+	}
+	reply_send(c, rp, wake);
+	pthread_mutex_unlock(&chat_mu);
+}
+
+static unsigned rooms_with_people(void)
+{
+	unsigned n = 0;
+	for (int r = 0; r < MAX_ROOMS; r++)
+		n += rooms[r].name[0] && rooms[r].count > 0;
+	return n;
+}
+
+static void stats(uint16_t c, unsigned *wake)
+{
+	pthread_mutex_lock(&chat_mu);
+	uint16_t m = msg_printf(1, "= stats: uptime %lds, connections %u/%u, rooms %u, messages %lu",
+				(long)(time(NULL) - started), conn_count(), conn_limit(),
+				rooms_with_people(), chat_messages());
+	pthread_mutex_lock(&rooms[conns[c].room].mu);
+	tell(c, m, wake);
+	pthread_mutex_unlock(&rooms[conns[c].room].mu);
+	pthread_mutex_unlock(&chat_mu);
+}
+
+static void help(uint16_t c, unsigned *wake)
+{
+	pthread_mutex_lock(&rooms[conns[c].room].mu);
+	tell(c, msg_printf(1, "= help: /nick NAME, /join ROOM, /msg NICK TEXT, /me TEXT, "
+			   "/who, /rooms, /stats, /help, /quit [TEXT]; "
+			   "other lines go to your room (start with // to send a /)"), wake);
+	pthread_mutex_unlock(&rooms[conns[c].room].mu);
+}
+
+static enum chat_result quit(uint16_t c, const struct action *a, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	char how[LINE_BUF + 8] = "quit";
+
+	if (a->text_len)
+		snprintf(how, sizeof how, "quit (%.*s)", (int)a->text_len, a->text);
+	if (chat_leave(c, how, wake) == CHAT_DEFER)
+		return CHAT_DEFER;
+	/* c is in no room now: nobody else queues lines to it. */
+	tell(c, msg_printf(1, "= bye: goodbye %s", k->nick), wake);
+	return CHAT_CLOSE;
+}
+
+/* Replies need queue space of their own; a client whose queue is that full
+ * waits (it is reading slowly) or, if it does not read at all, is cut. */
+static int has_reply_room(uint16_t c, const struct action *a, unsigned *wake,
+			  enum chat_result *res)
+{
+	unsigned need = 1, per_line = LINE_ROOM / (NICK_MAX + 1);
+
+	if (a->kind == ACT_WHO) {
+		int r = conns[c].room;
+		pthread_mutex_lock(&rooms[r].mu);
+		need += rooms[r].count / per_line;
+		pthread_mutex_unlock(&rooms[r].mu);
+	}
+	if (a->kind == ACT_ROOMS)
+		need += MAX_ROOMS / per_line;
+	if (need > OUTQ_LEN - OUTQ_EVENT_RESERVE)
+		need = OUTQ_LEN - OUTQ_EVENT_RESERVE;   /* the reply is cut short */
+	if (deliver_space(c, LINE_MESSAGE) >= need)
+		return 1;
+	if (atomic_load(&conns[c].wblocked))
+		deliver_kill(c, wake);
+	*res = CHAT_DEFER;
+	return 0;
+}
+
+enum chat_result chat_handle(uint16_t c, const struct action *a, unsigned *wake)
+{
+	enum chat_result res = CHAT_OK;
+
+	if (a->kind == ACT_IGNORE)
+		return CHAT_OK;
+	if (a->kind != ACT_SAY && a->kind != ACT_ME && !has_reply_room(c, a, wake, &res))
+		return res;
+	switch (a->kind) {
+	case ACT_SAY: return say(c, a, 0, wake);
+	case ACT_ME: return say(c, a, 1, wake);
+	case ACT_MSG: return private_msg(c, a, wake);
+	case ACT_NICK: return change_nick(c, a, wake);
+	case ACT_JOIN: return join(c, a, wake);
+	case ACT_WHO: who(c, wake); break;
+	case ACT_ROOMS: list_rooms(c, wake); break;
+	case ACT_STATS: stats(c, wake); break;
+	case ACT_HELP: help(c, wake); break;
+	case ACT_QUIT: return quit(c, a, wake);
+	case ACT_ERROR:
+		if (a->error == ERR_USAGE) {
+			const char *u = proto_usage(a->command);
+			reply_error_fmt(c, ERR_USAGE, "%.*s", u, strlen(u), wake);
+			break;
+		}
+		chat_error(c, a->error, wake);
+		break;
+	case ACT_IGNORE: break;
+	}
+	return res;
+}

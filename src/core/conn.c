@@ -1,0 +1,179 @@
+#include "core/conn.h"
+#include "core/pool.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+
+struct conn conns[MAX_CONNS];
+struct linebuf inbufs[MAX_CONNS];
+static uint16_t rings[MAX_CONNS][OUTQ_LEN];
+
+/* Free slots as a stack, lowest index on top, so a server with few clients
+ * touches few pages of the table. */
+static uint16_t free_stack[MAX_CONNS];
+static unsigned free_top;
+static unsigned limit, used;
+static atomic_uint high_water;  /* slots [high_water, MAX_CONNS) never used */
+static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void conn_table_init(unsigned runtime_limit)
+{
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		free_stack[i] = MAX_CONNS - 1 - i;
+	free_top = MAX_CONNS;
+	limit = runtime_limit;
+	used = 0;
+}
+
+uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
+{
+	uint16_t idx = CONN_NONE;
+	struct conn *c;
+
+	pthread_mutex_lock(&table_mu);
+	if (used < limit && free_top > 0) {
+		idx = free_stack[--free_top];
+		used++;
+		if (idx >= atomic_load(&high_water))
+			atomic_store(&high_water, idx + 1u);
+		c = &conns[idx];
+		memset(&c->fd, 0, sizeof *c - offsetof(struct conn, fd));
+		c->peer = *peer;
+		atomic_store(&c->kill, KILL_NONE);
+		atomic_store(&c->wblocked, 0);
+		/* The queue positions keep counting from the last user's. */
+		atomic_store(&c->out_tail, atomic_load(&c->out_head));
+		atomic_store(&c->worker, worker);
+		atomic_store(&c->state, CONN_NEW);
+	}
+	pthread_mutex_unlock(&table_mu);
+	if (idx == CONN_NONE)
+		return idx;
+	c->fd = fd;
+	c->room = CONN_NONE;
+	c->member_prev = c->member_next = c->nick_next = CONN_NONE;
+	c->ready_next = CONN_NONE;
+	return idx;
+}
+
+void conn_release(uint16_t idx)
+{
+	conns[idx].fd = -1;
+	pthread_mutex_lock(&table_mu);
+	atomic_store(&conns[idx].state, CONN_FREE);
+	free_stack[free_top++] = idx;
+	used--;
+	pthread_mutex_unlock(&table_mu);
+}
+
+unsigned conn_count(void)
+{
+	pthread_mutex_lock(&table_mu);
+	unsigned n = used;
+	pthread_mutex_unlock(&table_mu);
+	return n;
+}
+
+/* Scans stop here: on some kernels even reading a never-touched page of
+ * the table makes it resident. */
+unsigned conn_high_water(void)
+{
+	return atomic_load(&high_water);
+}
+
+unsigned conn_limit(void)
+{
+	return limit;
+}
+
+/* O(table), only used when --max-per-ip is set, once per accepted client. */
+unsigned conn_count_peer(const struct peer *p)
+{
+	unsigned n = 0;
+	size_t alen = p->family == AF_INET ? 4 : 16;
+
+	pthread_mutex_lock(&table_mu);
+	for (unsigned i = 0, n_slots = conn_high_water(); i < n_slots; i++) {
+		struct conn *c = &conns[i];
+		if (c->state != CONN_FREE && c->peer.family == p->family &&
+		    memcmp(c->peer.addr, p->addr, alen) == 0)
+			n++;
+	}
+	pthread_mutex_unlock(&table_mu);
+	return n;
+}
+
+void conn_push(uint16_t idx, uint16_t msg)
+{
+	struct conn *c = &conns[idx];
+	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_relaxed);
+	rings[idx][tail & (OUTQ_LEN - 1)] = msg;
+	atomic_store_explicit(&c->out_tail, tail + 1, memory_order_release);
+}
+
+enum flush_result conn_flush(uint16_t idx)
+{
+	struct conn *c = &conns[idx];
+	struct iovec iov[OUTQ_LEN];
+	uint16_t head = atomic_load_explicit(&c->out_head, memory_order_relaxed);
+	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_acquire);
+	unsigned n = 0;
+
+	for (uint16_t i = head; i != tail; i++, n++) {
+		struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
+		unsigned off = n == 0 ? c->out_off : 0;
+		iov[n].iov_base = m->text + off;
+		iov[n].iov_len = m->len - off;
+	}
+	if (n == 0) {
+		atomic_store(&c->wblocked, 0);
+		return FLUSH_DONE;
+	}
+	ssize_t w = writev(c->fd, iov, n);
+	if (w < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			atomic_store(&c->wblocked, 1);
+			return FLUSH_PENDING;
+		}
+		return FLUSH_ERROR;
+	}
+	size_t left = w;
+	for (unsigned i = 0; i < n && left >= iov[i].iov_len; i++) {
+		left -= iov[i].iov_len;
+		msg_unref(rings[idx][head & (OUTQ_LEN - 1)]);
+		head++;
+		c->out_off = 0;
+	}
+	c->out_off += left;
+	atomic_store_explicit(&c->out_head, head, memory_order_release);
+	if (head != tail) {
+		atomic_store(&c->wblocked, 1);
+		return FLUSH_PENDING;
+	}
+	/* Lines pushed meanwhile set the dirty bit again. */
+	atomic_store(&c->wblocked, 0);
+	return FLUSH_DONE;
+}
+
+void conn_drop_queue(uint16_t idx)
+{
+	struct conn *c = &conns[idx];
+	uint16_t head = atomic_load(&c->out_head);
+	uint16_t tail = atomic_load(&c->out_tail);
+
+	for (; head != tail; head++)
+		msg_unref(rings[idx][head & (OUTQ_LEN - 1)]);
+	atomic_store(&c->out_head, head);
+	c->out_off = 0;
+}
+
+void peer_format(const struct peer *p, char *out, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+	inet_ntop(p->family, p->addr, a, sizeof a);
+	snprintf(out, size, p->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, p->port);
+}

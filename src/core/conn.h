@@ -1,0 +1,105 @@
+/* The connection table: a static array of slots, one per client, plus the
+ * per-connection output queue. A slot belongs to one worker for its whole
+ * life; only that worker reads, writes or closes its socket. Other threads
+ * only append to its output queue (holding the lock of the slot's room) and
+ * may ask for it to be closed (conn->kill). */
+#ifndef NATTER_CONN_H
+#define NATTER_CONN_H
+#include <stdatomic.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "core/limits.h"
+#include "door/frame.h"
+
+#define CONN_NONE 0xffff
+
+enum conn_state {
+	CONN_FREE = 0,
+	CONN_NEW,       /* accepted; waits for the lobby to take its join event */
+	CONN_OPEN,      /* in the chat: has a nick and a room */
+	CONN_DRAINING,  /* left the chat; sending what it is owed, then closed */
+};
+
+enum kill_reason {
+	KILL_NONE = 0,
+	KILL_TOO_SLOW,
+	KILL_DEAD,      /* its socket failed: it takes no more lines */
+};
+
+/* Why a connection is leaving; its room is told once it can take the line. */
+enum leave_reason {
+	LEAVE_NONE = 0,
+	LEAVE_EOF,      /* the client closed its side: drain, then close */
+	LEAVE_IDLE,     /* --idle-timeout: drain, then close */
+	LEAVE_ERROR,    /* the socket failed: close */
+	LEAVE_TOO_SLOW, /* not reading: close */
+};
+
+struct peer {
+	uint8_t family;         /* AF_INET or AF_INET6 */
+	uint8_t addr[16];       /* IPv4 in the first 4 bytes */
+	uint16_t port;
+};
+
+struct conn {
+	/* Read by other threads: atomics, never cleared by memset. */
+	atomic_uchar state;     /* enum conn_state (scans of the table read it) */
+	atomic_uchar worker;    /* owner */
+	atomic_uchar kill;      /* enum kill_reason, set by any thread */
+	atomic_uchar wblocked;  /* its socket refused bytes; queue not drained */
+	atomic_ushort out_head; /* next line to write; moved by the owner */
+	atomic_ushort out_tail; /* next free entry; moved under the room lock */
+	/* The owner's, or guarded by the locks room.h names. */
+	int fd;
+	uint8_t eof;            /* the client closed its side */
+	uint8_t want_read;      /* the socket may hold unread bytes */
+	uint8_t listed;         /* on its worker's ready list */
+	uint8_t leave;          /* enum leave_reason */
+	uint8_t inbuf_used;     /* its own input buffer holds bytes (input.c) */
+	uint16_t room;
+	uint16_t member_prev, member_next;     /* room member list */
+	uint16_t nick_next;     /* nick hash chain */
+	uint16_t ready_next;    /* worker's ready list */
+	uint16_t out_off;       /* bytes of the head line already written */
+	int32_t tokens;         /* rate limit, in thousandths of a line */
+	int64_t refill_ms;      /* when tokens were last topped up */
+	int64_t last_input_ms;  /* idle timeout */
+	int64_t drain_deadline_ms;
+	int64_t probe_ms;       /* last look at a quiet client's socket */
+	uint16_t tick_head, tick_off;   /* output position at the last tick */
+	uint16_t stalled_ticks;         /* ticks in a row without output progress */
+	struct peer peer;       /* written and scanned under the table lock */
+	char nick[NICK_MAX + 1];
+};
+
+extern struct conn conns[MAX_CONNS];
+extern struct linebuf inbufs[MAX_CONNS];
+
+void conn_table_init(unsigned limit);
+/* A free slot for fd (owned by worker), or CONN_NONE when the runtime
+ * limit is reached. */
+uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer);
+void conn_release(uint16_t idx);
+unsigned conn_count(void);
+unsigned conn_limit(void);
+unsigned conn_high_water(void);         /* 1 + highest slot ever used */
+unsigned conn_count_peer(const struct peer *peer);
+
+static inline unsigned conn_queued(struct conn *c)
+{
+	return (uint16_t)(atomic_load_explicit(&c->out_tail, memory_order_relaxed) -
+			  atomic_load_explicit(&c->out_head, memory_order_acquire));
+}
+
+/* Appends a message reference; the caller holds the lock of c's room and
+ * has checked there is space and taken a reference for it. */
+void conn_push(uint16_t idx, uint16_t msg);
+
+enum flush_result { FLUSH_DONE, FLUSH_PENDING, FLUSH_ERROR };
+/* Writes what is queued (owner only); one writev per call. */
+enum flush_result conn_flush(uint16_t idx);
+/* Drops what is queued (owner only, after the slot left its room). */
+void conn_drop_queue(uint16_t idx);
+
+void peer_format(const struct peer *p, char *out, size_t size);
+#endif

@@ -1,0 +1,95 @@
+#include "core/pool.h"
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static struct msg msgs[MAX_MSGS];
+static uint16_t free_head;
+static unsigned free_count;
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Built lazily: slots beyond the high-water mark are never written, so
+ * their pages stay out of RSS. */
+static unsigned never_used;     /* slots [never_used, MAX_MSGS) untouched */
+
+void pool_init(void)
+{
+	free_head = MSG_NONE;
+	free_count = MAX_MSGS;
+	never_used = 0;
+}
+
+uint16_t msg_alloc(int urgent)
+{
+	uint16_t idx = MSG_NONE;
+
+	pthread_mutex_lock(&pool_mu);
+	if (free_count > (urgent ? 0 : POOL_EVENT_RESERVE)) {
+		if (free_head != MSG_NONE) {
+			idx = free_head;
+			free_head = msgs[idx].next_free;
+		} else {
+			idx = never_used++;
+		}
+		free_count--;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	if (idx != MSG_NONE) {
+		atomic_store_explicit(&msgs[idx].refs, 1, memory_order_relaxed);
+		msgs[idx].len = 0;
+	}
+	return idx;
+}
+
+uint16_t msg_printf(int urgent, const char *fmt, ...)
+{
+	uint16_t idx = msg_alloc(urgent);
+	if (idx == MSG_NONE)
+		return idx;
+	struct msg *m = &msgs[idx];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(m->text, sizeof m->text - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if (n > (int)sizeof m->text - 2)
+		n = sizeof m->text - 2;    /* callers size their lines; a guard */
+	m->text[n++] = '\n';
+	m->len = n;
+	return idx;
+}
+
+struct msg *msg_at(uint16_t idx)
+{
+	return &msgs[idx];
+}
+
+void msg_ref(uint16_t idx, unsigned n)
+{
+	atomic_fetch_add_explicit(&msgs[idx].refs, n, memory_order_relaxed);
+}
+
+void msg_unref(uint16_t idx)
+{
+	if (atomic_fetch_sub_explicit(&msgs[idx].refs, 1, memory_order_acq_rel) != 1)
+		return;
+	pthread_mutex_lock(&pool_mu);
+	msgs[idx].next_free = free_head;
+	free_head = idx;
+	free_count++;
+	pthread_mutex_unlock(&pool_mu);
+}
+
+unsigned pool_available(void)
+{
+	pthread_mutex_lock(&pool_mu);
+	unsigned n = free_count;
+	pthread_mutex_unlock(&pool_mu);
+	return n;
+}
+
+int pool_low(void)
+{
+	return pool_available() < POOL_EVENT_RESERVE + (MAX_MSGS - POOL_EVENT_RESERVE) / 4;
+}

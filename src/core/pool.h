@@ -1,0 +1,36 @@
+/* The message pool: every line the server sends is formatted once into a
+ * pool slot and shared by all its recipients through a reference count.
+ * Static storage; a slot's pages are only touched once it is first used. */
+#ifndef NATTER_POOL_H
+#define NATTER_POOL_H
+#include <stdint.h>
+#include <stdatomic.h>
+#include "core/limits.h"
+
+#define MSG_NONE 0xffff
+
+struct msg {
+	atomic_uint refs;
+	uint16_t len;
+	uint16_t next_free;
+	char text[OUT_LINE_MAX];
+};
+
+/* Allocations leave this many slots for server events (joins, leaves,
+ * disconnects), which cannot wait. */
+#define POOL_EVENT_RESERVE (MAX_WORKERS * 8)
+
+void pool_init(void);
+/* A slot with one reference, or MSG_NONE when the pool is (nearly) dry;
+ * urgent allocations may use the reserve. */
+uint16_t msg_alloc(int urgent);
+/* Formats a line (LF added) into a new slot. */
+uint16_t msg_printf(int urgent, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct msg *msg_at(uint16_t idx);
+void msg_ref(uint16_t idx, unsigned n);
+void msg_unref(uint16_t idx);
+unsigned pool_available(void);
+/* Fewer than a quarter of the slots plain messages may use are free. */
+int pool_low(void);
+#endif

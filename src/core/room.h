@@ -1,0 +1,39 @@
+/* Rooms and the nick registry.
+ *
+ * Locking: chat_mu (one global lock) guards the room table, room
+ * membership, nicks and every connection's room; it is taken by commands
+ * and by joins and leaves, never on the plain-message path. Each room's own
+ * lock guards the output queues of its members: a plain message takes only
+ * that lock, so the room's lines get one order. Order: chat_mu, then room
+ * locks in index order. */
+#ifndef NATTER_ROOM_H
+#define NATTER_ROOM_H
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/limits.h"
+
+#define LOBBY 0
+
+struct room {
+	char name[ROOM_MAX + 1];        /* "" when the slot is free */
+	unsigned count;
+	uint16_t first;                 /* member list head */
+	pthread_mutex_t mu;
+};
+
+extern struct room rooms[MAX_ROOMS];
+extern pthread_mutex_t chat_mu;
+
+void rooms_init(void);
+int room_find(const char *lower_name);
+int room_create(const char *lower_name);        /* -1: table full */
+void room_free_if_empty(int r);
+unsigned rooms_in_use(void);
+void room_add_member(int r, uint16_t c);        /* chat_mu and r's lock */
+void room_remove_member(int r, uint16_t c);
+
+uint16_t nick_find(const char *nick, size_t len);  /* CONN_NONE if free */
+void nick_add(uint16_t c);                      /* conns[c].nick set */
+void nick_del(uint16_t c);
+#endif

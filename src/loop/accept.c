@@ -1,0 +1,144 @@
+/* Accepting clients: checks at the boundary (--allow, --max-per-ip, the
+ * table), socket options, the greeting. */
+#include "loop/worker_int.h"
+#include "core/chat.h"
+#include "util/log.h"
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define ACCEPTS_PER_TURN 16     /* so one worker does not take every client */
+#define ACCEPT_PAUSE_MS 200     /* after EMFILE: wait, do not spin */
+
+void listeners_watch(struct worker *w, int on)
+{
+	for (unsigned i = 0; i < nlisteners; i++) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = TAG_LISTEN + i };
+		epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listeners[i].fd, &ev);
+	}
+}
+
+static void set_client_options(int fd)
+{
+	int one = 1, idle = 60, intvl = 10, cnt = 6;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	/* Reap clients that vanished (Wi-Fi gone): about 2 minutes. */
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+}
+
+static void peer_of(const struct sockaddr_storage *ss, struct peer *p)
+{
+	static const uint8_t v4mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
+	memset(p, 0, sizeof *p);
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)ss;
+		p->port = ntohs(a->sin6_port);
+		if (memcmp(a->sin6_addr.s6_addr, v4mapped, 12) == 0) {
+			p->family = AF_INET;
+			memcpy(p->addr, a->sin6_addr.s6_addr + 12, 4);
+		} else {
+			p->family = AF_INET6;
+			memcpy(p->addr, a->sin6_addr.s6_addr, 16);
+		}
+	} else {
+		const struct sockaddr_in *a = (const void *)ss;
+		p->family = AF_INET;
+		p->port = ntohs(a->sin_port);
+		memcpy(p->addr, &a->sin_addr, 4);
+	}
+}
+
+/* Greets c and puts it in the lobby, or tries again next turn if the
+ * lobby cannot take its join event yet. */
+void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
+{
+	char name[64];
+
+	if (chat_connect(c, wake) == CHAT_DEFER) {
+		retry_soon(w, c, now);
+		return;
+	}
+	peer_format(&conns[c].peer, name, sizeof name);
+	log_info("connect %s as %s", name, conns[c].nick);
+}
+
+static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
+		  int64_t now, unsigned *wake)
+{
+	struct peer p;
+	char name[64], line[96];
+
+	peer_of(ss, &p);
+	peer_format(&p, name, sizeof name);
+	if (!allow_match(wcfg.allow, p.family, p.addr)) {
+		log_info("refused %s: not in --allow", name);
+		close(fd);
+		return;
+	}
+	if (wcfg.max_per_ip && conn_count_peer(&p) >= wcfg.max_per_ip) {
+		log_info("refused %s: --max-per-ip %u reached", name, wcfg.max_per_ip);
+		send_now(fd, "! full: too many connections from your address\n");
+		close_gently(fd);
+		return;
+	}
+	uint16_t c = conn_alloc(fd, w->id, &p);
+	if (c == CONN_NONE) {
+		log_info("refused %s: connection table full (%u)", name, conn_limit());
+		snprintf(line, sizeof line, "! full: the server is full (%u connections)\n", conn_limit());
+		send_now(fd, line);
+		close_gently(fd);
+		return;
+	}
+	set_client_options(fd);
+	struct conn *k = &conns[c];
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.u32 = c,
+	};
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		close(fd);
+		conn_release(c);
+		return;
+	}
+	k->last_input_ms = k->refill_ms = now;
+	k->tokens = (int32_t)(wcfg.burst < 2000000 ? wcfg.burst : 2000000) * 1000;
+	k->want_read = 1;       /* it may have sent already */
+	try_connect(w, c, now, wake);
+	ready_push(w, c);
+}
+
+void accept_some(struct worker *w, int lfd, int64_t now, unsigned *wake)
+{
+	for (int i = 0; i < ACCEPTS_PER_TURN; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			admit(w, fd, &ss, now, wake);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* Out of descriptors: stop accepting for a moment rather
+			 * than spin on a listener that stays readable. */
+			if (now - w->emfile_logged_ms >= 10000) {
+				log_warn("accept: %s; pausing accepts", strerror(errno));
+				w->emfile_logged_ms = now;
+			}
+			listeners_watch(w, 0);
+			w->accept_paused = 1;
+			w->accept_resume_ms = now + ACCEPT_PAUSE_MS;
+		}
+		return;
+	}
+}

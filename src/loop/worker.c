@@ -1,0 +1,370 @@
+#include "loop/worker_int.h"
+#include "core/chat.h"
+#include "core/conn.h"
+#include "core/deliver.h"
+#include "core/pool.h"
+#include "util/log.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+struct worker workers[MAX_WORKERS];
+unsigned nworkers;
+const struct listener *listeners;
+unsigned nlisteners;
+struct worker_settings wcfg;
+static atomic_int stopping;
+static __thread struct worker *self;
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void worker_mark(uint16_t c, unsigned *wake)
+{
+	struct worker *w = &workers[conns[c].worker];
+	atomic_ulong *word = &w->dirty[c / WORD_BITS];
+	unsigned long bit = 1UL << (c % WORD_BITS);
+
+	if (!(atomic_load_explicit(word, memory_order_relaxed) & bit))
+		atomic_fetch_or(word, bit);
+	*wake |= 1u << w->id;
+}
+
+void workers_wake(unsigned wake)
+{
+	uint64_t one = 1;
+	for (unsigned i = 0; i < nworkers; i++) {
+		if (!(wake & (1u << i)) || &workers[i] == self)
+			continue;
+		if (atomic_exchange(&workers[i].wake_pending, 1) == 0 &&
+		    write(workers[i].evfd, &one, sizeof one) < 0) {
+			/* eventfd full means a wake-up is already pending */
+		}
+	}
+}
+
+void ready_push(struct worker *w, uint16_t c)
+{
+	struct conn *k = &conns[c];
+	if (k->listed)
+		return;
+	k->listed = 1;
+	k->ready_next = CONN_NONE;
+	if (w->ready_tail == CONN_NONE)
+		w->ready_head = c;
+	else
+		conns[w->ready_tail].ready_next = c;
+	w->ready_tail = c;
+}
+
+void ready_unlink(struct worker *w, uint16_t c)
+{
+	uint16_t prev = CONN_NONE;
+	for (uint16_t i = w->ready_head; i != CONN_NONE; prev = i, i = conns[i].ready_next) {
+		if (i != c)
+			continue;
+		if (prev == CONN_NONE)
+			w->ready_head = conns[i].ready_next;
+		else
+			conns[prev].ready_next = conns[i].ready_next;
+		if (w->ready_tail == c)
+			w->ready_tail = prev;
+		break;
+	}
+	conns[c].listed = 0;
+}
+
+void retry_soon(struct worker *w, uint16_t c, int64_t now)
+{
+	ready_push(w, c);
+	if (w->resume_ms > now + 1)
+		w->resume_ms = now + 1;
+}
+
+
+static void run_ready(struct worker *w, int64_t now, unsigned *wake)
+{
+	uint16_t c = w->ready_head;
+	w->ready_head = w->ready_tail = CONN_NONE;
+	while (c != CONN_NONE) {
+		uint16_t next = conns[c].ready_next;
+		conns[c].listed = 0;
+		if (conns[c].state == CONN_NEW)
+			try_connect(w, c, now, wake);
+		if (conns[c].state == CONN_OPEN && conns[c].leave) {
+			leave(w, c, conns[c].leave, now, wake);
+		} else if (conns[c].state == CONN_OPEN) {
+			enum input_result r = conn_input(w, c, now, wake);
+			if (r == INPUT_AGAIN)
+				w->resume_ms = now;
+			if (r != INPUT_DONE && conns[c].state == CONN_OPEN)
+				ready_push(w, c);
+		}
+		c = next;
+	}
+}
+
+/* Writes the queued output of every connection marked dirty. */
+static void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
+{
+	for (unsigned i = 0; i < DIRTY_WORDS; i++) {
+		if (!atomic_load_explicit(&w->dirty[i], memory_order_relaxed))
+			continue;
+		unsigned long bits = atomic_exchange(&w->dirty[i], 0);
+		while (bits) {
+			uint16_t c = i * WORD_BITS + __builtin_ctzl(bits);
+			struct conn *k = &conns[c];
+			bits &= bits - 1;
+			if (k->state == CONN_FREE || k->worker != w->id)
+				continue;
+			unsigned char kill = atomic_load(&k->kill);
+			if (kill == KILL_DEAD && k->state == CONN_OPEN)
+				continue;       /* its input path sees the end */
+			if (kill) {
+				enum leave_reason why = kill == KILL_DEAD ? LEAVE_ERROR : LEAVE_TOO_SLOW;
+				if (k->state == CONN_OPEN)
+					leave(w, c, why, now, wake);
+				else
+					conn_close(w, c, why == LEAVE_ERROR ? "connection lost" : "too slow");
+				continue;
+			}
+			enum flush_result fr = conn_flush(c);
+			if (fr == FLUSH_ERROR) {
+				/* The client is gone, but the lines it sent before
+				 * are still handled: read on until the socket says
+				 * so, then leave. */
+				mark_dead(c);
+				if (k->state == CONN_OPEN) {
+					k->want_read = 1;
+					ready_push(w, c);
+				} else {
+					conn_close(w, c, "write failed");
+				}
+			} else if (fr == FLUSH_DONE && k->state == CONN_DRAINING) {
+				conn_close(w, c, k->eof ? "closed by client" : "quit");
+			}
+		}
+	}
+}
+
+/* A client that holds queued lines and takes none for a while is too
+ * slow even if its queue is not full: its lines pin pool slots that
+ * everyone else needs. Sooner when the pool runs low. */
+static void check_stalled(uint16_t c, unsigned limit, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	uint16_t head = atomic_load(&k->out_head);
+
+	if (!atomic_load(&k->wblocked) || conn_queued(k) == 0 ||
+	    head != k->tick_head || k->out_off != k->tick_off) {
+		k->stalled_ticks = 0;
+		k->tick_head = head;
+		k->tick_off = k->out_off;
+		return;
+	}
+	if (++k->stalled_ticks >= limit)
+		deliver_kill(c, wake);
+}
+
+/* A safety net under the epoll events: a client quiet for a while is
+ * looked at (a one-byte peek) every QUIET_PROBE_MS, and read if its socket
+ * holds bytes or its end. The soak test once caught a connection whose
+ * close went unnoticed; this makes such a leak heal within seconds. */
+static void check_quiet(struct worker *w, uint16_t c, int64_t now)
+{
+	struct conn *k = &conns[c];
+	char b;
+
+	if (k->listed || k->want_read || k->leave ||
+	    now - k->last_input_ms < QUIET_PROBE_MS || now - k->probe_ms < QUIET_PROBE_MS)
+		return;
+	k->probe_ms = now;
+	ssize_t n = recv(k->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	log_info("%s: quiet-client check found input or an end; reading it", k->nick);
+	k->want_read = 1;
+	ready_push(w, c);
+}
+
+static void tick(struct worker *w, int64_t now, unsigned *wake)
+{
+	unsigned stall_limit = pool_low() ? STALL_TICKS_LOW_POOL : STALL_TICKS;
+
+	atomic_store(&w->heartbeat_s, (unsigned)(now / 1000));
+	w->next_tick_ms = now + TICK_MS;
+	for (unsigned c = 0, n = conn_high_water(); c < n; c++) {
+		struct conn *k = &conns[c];
+		if (k->state == CONN_FREE || k->worker != w->id)
+			continue;
+		if (k->state == CONN_OPEN) {
+			check_stalled(c, stall_limit, wake);
+			check_quiet(w, c, now);
+		}
+		if (k->state == CONN_OPEN && !k->leave && wcfg.idle_timeout &&
+		    now - k->last_input_ms >= (int64_t)wcfg.idle_timeout * 1000) {
+			chat_error(c, ERR_IDLE, wake);
+			leave(w, c, LEAVE_IDLE, now, wake);
+		} else if (k->state == CONN_DRAINING && now >= k->drain_deadline_ms) {
+			conn_close(w, c, "output not taken in time");
+		}
+	}
+}
+
+/* Shutdown: tell everyone, let output drain for a bounded time, close. */
+static int shutting_down(struct worker *w, int64_t now, unsigned *wake)
+{
+	int pending = 0;
+
+	if (!w->stopping) {
+		w->stopping = 1;
+		w->stop_deadline_ms = now + SHUTDOWN_FLUSH_MS;
+		if (!w->accept_paused)
+			listeners_watch(w, 0);
+		for (unsigned c = 0, n = conn_high_water(); c < n; c++)
+			if (conns[c].state != CONN_FREE && conns[c].worker == w->id) {
+				chat_error(c, ERR_SHUTDOWN, wake);
+				worker_mark(c, wake);
+			}
+		return 0;
+	}
+	for (unsigned c = 0, n = conn_high_water(); c < n; c++)
+		if (conns[c].state != CONN_FREE && conns[c].worker == w->id &&
+		    conn_queued(&conns[c]) > 0 && !atomic_load(&conns[c].kill))
+			pending = 1;
+	if (pending && now < w->stop_deadline_ms)
+		return 0;
+	for (unsigned c = 0, n = conn_high_water(); c < n; c++)
+		if (conns[c].state != CONN_FREE && conns[c].worker == w->id) {
+			chat_leave(c, NULL, wake);
+			conn_close(w, c, "server stopping");
+		}
+	return 1;
+}
+
+static int next_timeout(struct worker *w, int64_t now)
+{
+	int64_t due = w->next_tick_ms;
+	if (w->ready_head != CONN_NONE && w->resume_ms < due)
+		due = w->resume_ms;
+	if (w->accept_paused && w->accept_resume_ms < due)
+		due = w->accept_resume_ms;
+	if (w->stopping && now + 10 < due)
+		due = now + 10;
+	return due <= now ? 0 : (int)(due - now);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event ev[EVENTS_PER_TURN];
+	self = w;
+
+	for (;;) {
+		int64_t now = now_ms();
+		int n = epoll_wait(w->epfd, ev, EVENTS_PER_TURN, next_timeout(w, now));
+		unsigned wake = 0;
+		now = now_ms();
+		w->resume_ms = now + TICK_MS;
+		for (int i = 0; i < n; i++) {
+			uint32_t tag = ev[i].data.u32;
+			if (tag == TAG_WAKE) {
+				uint64_t v;
+				atomic_store(&w->wake_pending, 0);
+				if (read(w->evfd, &v, sizeof v) < 0) {
+					/* nothing pending after all */
+				}
+			} else if (tag >= TAG_LISTEN) {
+				if (!w->stopping && !w->accept_paused)
+					accept_some(w, listeners[tag - TAG_LISTEN].fd, now, &wake);
+			} else if (conns[tag].state != CONN_FREE && conns[tag].worker == w->id) {
+				if (ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+					conns[tag].want_read = 1;
+					ready_push(w, tag);
+				}
+				if ((ev[i].events & (EPOLLOUT | EPOLLERR)) && atomic_load(&conns[tag].wblocked))
+					worker_mark(tag, &wake);
+			}
+		}
+		if (atomic_load(&stopping)) {
+			if (shutting_down(w, now, &wake)) {
+				workers_wake(wake);
+				break;
+			}
+		} else {
+			run_ready(w, now, &wake);
+		}
+		flush_dirty(w, now, &wake);
+		workers_wake(wake);
+		if (w->accept_paused && now >= w->accept_resume_ms && !w->stopping) {
+			w->accept_paused = 0;
+			listeners_watch(w, 1);
+		}
+		if (now >= w->next_tick_ms)
+			tick(w, now, &wake), workers_wake(wake);
+	}
+	return NULL;
+}
+
+int workers_start(unsigned n, const struct listener *ls, unsigned nls,
+		  const struct worker_settings *s)
+{
+	pthread_attr_t attr;
+
+	wcfg = *s;
+	listeners = ls;
+	nlisteners = nls;
+	nworkers = n;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, THREAD_STACK);
+	for (unsigned i = 0; i < n; i++) {
+		struct worker *w = &workers[i];
+		w->id = i;
+		w->ready_head = w->ready_tail = CONN_NONE;
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
+		w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (w->epfd < 0 || w->evfd < 0) {
+			log_error("worker %u: %s", i, strerror(errno));
+			return -1;
+		}
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = TAG_WAKE };
+		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev);
+		listeners_watch(w, 1);
+		w->next_tick_ms = now_ms() + TICK_MS;
+		atomic_store(&w->heartbeat_s, (unsigned)(now_ms() / 1000));
+		int e = pthread_create(&w->thread, &attr, worker_main, w);
+		if (e) {
+			log_error("cannot start worker %u: %s", i, strerror(e));
+			return -1;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return 0;
+}
+
+void workers_stop(void)
+{
+	atomic_store(&stopping, 1);
+	workers_wake((1u << nworkers) - 1);
+	for (unsigned i = 0; i < nworkers; i++)
+		pthread_join(workers[i].thread, NULL);
+}
+
+int workers_alive(int64_t max_age_ms)
+{
+	unsigned now_s = (unsigned)(now_ms() / 1000);
+	for (unsigned i = 0; i < nworkers; i++)
+		if ((int64_t)(now_s - atomic_load(&workers[i].heartbeat_s)) * 1000 > max_age_ms)
+			return 0;
+	return 1;
+}

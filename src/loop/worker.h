@@ -1,0 +1,30 @@
+/* Worker threads: a fixed pool, each with its own epoll over the
+ * connections it owns. Every worker accepts from the shared listeners
+ * (EPOLLEXCLUSIVE), so the thread count never depends on the clients. */
+#ifndef NATTER_WORKER_H
+#define NATTER_WORKER_H
+#include <stdint.h>
+#include "util/allow.h"
+#include "loop/listen.h"
+
+struct worker_settings {
+	unsigned rate, burst;           /* lines/s; rate 0: no limit */
+	unsigned idle_timeout;          /* seconds; 0: never */
+	unsigned max_per_ip;            /* 0: no limit */
+	const struct allow_list *allow;
+};
+
+int workers_start(unsigned n, const struct listener *ls, unsigned nls,
+		  const struct worker_settings *s);
+/* Shutdown: every client gets `! shutdown:`, output drains for a bounded
+ * time, every connection is closed; returns when all workers ended. */
+void workers_stop(void);
+/* 1 if every worker went round its loop within max_age_ms (watchdog). */
+int workers_alive(int64_t max_age_ms);
+
+/* Notes that c has output to write; wake collects the workers to wake. */
+void worker_mark(uint16_t c, unsigned *wake);
+/* Wakes the workers in the mask, except the calling one. */
+void workers_wake(unsigned wake);
+int64_t now_ms(void);
+#endif

@@ -1,0 +1,67 @@
+/* What the worker files (worker.c, accept.c, input.c, life.c) share:
+ * the worker's state and the steps of a connection's life. Not for the
+ * rest of the server, which uses worker.h. */
+#ifndef NATTER_WORKER_INT_H
+#define NATTER_WORKER_INT_H
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include "core/conn.h"
+#include "door/frame.h"
+#include "loop/worker.h"
+
+#define WORD_BITS (sizeof(unsigned long) * 8)
+#define DIRTY_WORDS ((MAX_CONNS + WORD_BITS - 1) / WORD_BITS)
+#define TAG_WAKE 0xffffffffu
+#define TAG_LISTEN 0x10000u     /* + listener index; below: a connection */
+#define EVENTS_PER_TURN 64
+#define TICK_MS 1000
+
+enum input_result {
+	INPUT_DONE,     /* nothing more until epoll says so */
+	INPUT_AGAIN,    /* read budget used up: more next turn */
+	INPUT_WAIT,     /* rate limit or back-pressure: retry at resume_ms */
+};
+
+struct worker {
+	pthread_t thread;
+	unsigned id;
+	int epfd, evfd;
+	atomic_int wake_pending;
+	atomic_uint heartbeat_s;
+	atomic_ulong dirty[DIRTY_WORDS];        /* connections with output */
+	uint16_t ready_head, ready_tail;        /* connections with input */
+	int accept_paused, stopping;
+	int64_t accept_resume_ms, stop_deadline_ms, next_tick_ms, resume_ms;
+	int64_t emfile_logged_ms;
+	struct linebuf scratch;                 /* input of one client at a time */
+};
+
+
+extern struct worker workers[MAX_WORKERS];
+extern unsigned nworkers;
+extern const struct listener *listeners;
+extern unsigned nlisteners;
+extern struct worker_settings wcfg;
+
+/* worker.c */
+void ready_push(struct worker *w, uint16_t c);
+void ready_unlink(struct worker *w, uint16_t c);
+void retry_soon(struct worker *w, uint16_t c, int64_t now);
+
+/* life.c: draining, leaving and closing */
+void send_now(int fd, const char *line);
+void close_gently(int fd);
+void conn_close(struct worker *w, uint16_t c, const char *why);
+void begin_drain(struct worker *w, uint16_t c, int64_t now);
+void mark_dead(uint16_t c);
+void leave(struct worker *w, uint16_t c, enum leave_reason why, int64_t now, unsigned *wake);
+
+/* input.c: reading, framing, rate limit */
+enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+
+/* accept.c */
+void listeners_watch(struct worker *w, int on);
+void accept_some(struct worker *w, int lfd, int64_t now, unsigned *wake);
+void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+#endif

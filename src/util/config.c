@@ -1,0 +1,129 @@
+#include "util/config.h"
+#include "loop/listen.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+"usage: natterd [options]\n"
+"A small chat server: one line per message, rooms, private messages.\n"
+"\n"
+"  -p, --port PORT          TCP port (default 8080; 0 picks a free one)\n"
+"  -b, --bind ADDR          listen on ADDR only; repeatable\n"
+"                           (default: every IPv4 and IPv6 address)\n"
+"  -c, --max-conns N        connection limit (default and maximum: the\n"
+"                           table size built in, %u, or what RLIMIT_NOFILE allows)\n"
+"  -w, --workers N          worker threads (default: CPUs, at most %u; max %u)\n"
+"  -r, --rate N             lines per second a client may send (default %u;\n"
+"                           0: no limit); faster clients are read more slowly\n"
+"      --burst N            lines a client may send at once (default 2 x rate)\n"
+"  -q, --quiet              do not print room messages on stdout\n"
+"  -H, --hostname NAME      name in the greeting (default: the host name)\n"
+"  -u, --user USER          after binding, drop root privileges to USER\n"
+"  -a, --allow CIDR         accept clients from this network only; repeatable\n"
+"                           (e.g. 192.168.1.0/24, fd00::/8; default: all)\n"
+"      --max-per-ip N       connections per client address (default: no limit)\n"
+"      --idle-timeout SECS  close clients silent this long (default: never)\n"
+"  -h, --help               this text\n"
+"  -V, --version            version and build limits\n";
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "natterd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; try 'natterd --help'\n");
+	exit(2);
+}
+
+static unsigned number(const char *s, unsigned lo, unsigned hi, const char *what)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || *s == '-' || v < lo || v > hi) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "bad %s '%%s' (%u to %u)", what, lo, hi);
+		usage_error(msg, s);
+	}
+	return v;
+}
+
+static unsigned cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n;
+}
+
+void config_parse(struct config *cfg, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "port", required_argument, 0, 'p' },
+		{ "bind", required_argument, 0, 'b' },
+		{ "max-conns", required_argument, 0, 'c' },
+		{ "workers", required_argument, 0, 'w' },
+		{ "rate", required_argument, 0, 'r' },
+		{ "burst", required_argument, 0, 'B' },
+		{ "quiet", no_argument, 0, 'q' },
+		{ "hostname", required_argument, 0, 'H' },
+		{ "user", required_argument, 0, 'u' },
+		{ "allow", required_argument, 0, 'a' },
+		{ "max-per-ip", required_argument, 0, 'P' },
+		{ "idle-timeout", required_argument, 0, 'I' },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
+		{ 0, 0, 0, 0 },
+	};
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int burst_set = 0, opt;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->port = DEFAULT_PORT;
+	cfg->max_conns = MAX_CONNS;
+	cfg->workers = cpu_count() < DEFAULT_WORKERS_CAP ? cpu_count() : DEFAULT_WORKERS_CAP;
+	cfg->rate = DEFAULT_RATE;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:b:c:w:r:qH:u:a:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p': cfg->port = number(optarg, 0, 65535, "port"); break;
+		case 'b':
+			if (cfg->nbind == MAX_LISTENERS)
+				usage_error("too many -b addresses (at most 8)%s", "");
+			if (listen_parse_addr(optarg, 0, &ss, &sslen) < 0)
+				usage_error("bad -b address '%s' (an IPv4 or IPv6 address)", optarg);
+			cfg->bind[cfg->nbind++] = optarg;
+			break;
+		case 'c': cfg->max_conns = number(optarg, 1, MAX_CONNS, "connection limit"); break;
+		case 'w': cfg->workers = number(optarg, 1, MAX_WORKERS, "worker count"); break;
+		case 'r': cfg->rate = number(optarg, 0, 1000000, "rate"); break;
+		case 'B': cfg->burst = number(optarg, 1, 1000000, "burst"); burst_set = 1; break;
+		case 'q': cfg->quiet = 1; break;
+		case 'H':
+			if (!*optarg || strpbrk(optarg, " \t\r\n") || strlen(optarg) > 64)
+				usage_error("bad host name '%s' (no spaces, at most 64 bytes)", optarg);
+			cfg->hostname = optarg;
+			break;
+		case 'u': cfg->user = optarg; break;
+		case 'a':
+			if (allow_add(&cfg->allow, optarg) < 0)
+				usage_error("bad --allow network '%s' (ADDR/BITS, at most 32)", optarg);
+			break;
+		case 'P': cfg->max_per_ip = number(optarg, 1, MAX_CONNS, "--max-per-ip"); break;
+		case 'I': cfg->idle_timeout = number(optarg, 1, 86400 * 365, "--idle-timeout"); break;
+		case 'h':
+			printf(usage_text, MAX_CONNS, DEFAULT_WORKERS_CAP, MAX_WORKERS, DEFAULT_RATE);
+			exit(0);
+		case 'V':
+			printf("natterd %s (natter/1 protocol; table: %u connections, %u rooms, %u lines in flight)\n",
+			       NATTER_VERSION, MAX_CONNS, MAX_ROOMS, MAX_MSGS);
+			exit(0);
+		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
+		default: usage_error("unknown option '%s'", argv[optind - 1]); break;
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!burst_set)
+		cfg->burst = cfg->rate > 0 ? cfg->rate * 2 : 1;
+}

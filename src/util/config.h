@@ -1,0 +1,25 @@
+/* Command-line settings of natterd. */
+#ifndef NATTER_CONFIG_H
+#define NATTER_CONFIG_H
+#include "util/allow.h"
+#include "core/limits.h"
+
+struct config {
+	const char *bind[MAX_LISTENERS];
+	unsigned nbind;
+	unsigned port;
+	unsigned max_conns;
+	unsigned workers;
+	unsigned rate, burst;           /* lines/s; 0: no limit */
+	int quiet;
+	const char *hostname;
+	const char *user;
+	unsigned max_per_ip;            /* 0: no limit */
+	unsigned idle_timeout;          /* seconds; 0: never */
+	struct allow_list allow;
+};
+
+/* Fills cfg from argv. Exits 0 after --help/--version, 2 on bad usage
+ * with a one-line reason. */
+void config_parse(struct config *cfg, int argc, char **argv);
+#endif
