@@ -36,15 +36,17 @@ for a in "${arches[@]}"; do
 done
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Another apt run (a test suite installing its tools) may hold the lock.
+lock=(-o DPkg::Lock::Timeout=600)
 for try in 1 2 3; do
-  apt-get update -q >/dev/null 2>&1 && break
+  apt-get "${lock[@]}" update -q >/dev/null 2>&1 && break
   echo "install-deps: apt-get update failed (try $try), retrying" >&2
   sleep $((try * 5))
 done
 for try in 1 2; do
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/natter-apt.log 2>&1 && exit 0
+  apt-get "${lock[@]}" install -y -q --no-install-recommends "${missing[@]}" >/tmp/natter-apt.log 2>&1 && exit 0
   echo "install-deps: apt-get install failed (try $try), see /tmp/natter-apt.log" >&2
-  apt-get update -q >/dev/null 2>&1
+  apt-get "${lock[@]}" update -q >/dev/null 2>&1
 done
 tail -n 20 /tmp/natter-apt.log >&2
 exit 1
