@@ -42,6 +42,9 @@ struct app {
 
 extern struct app app;
 
+/* main.c: milliseconds of the monotonic clock */
+long long now_ms(void);
+
 /* session.c */
 void session_connect(void);
 void session_connect_step(void);

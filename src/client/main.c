@@ -3,6 +3,7 @@
  * we show. Everything is static storage: no heap of our own. */
 #include "client.h"
 #include "lineedit.h"
+#include "mdns.h"
 #include "out.h"
 #include "screen.h"
 #include "term.h"
@@ -21,7 +22,7 @@ struct app app;
 static volatile sig_atomic_t got_fatal, got_winch, got_cont;
 static sigset_t loop_mask;      /* the mask while waiting in ppoll */
 
-static long long now_ms(void)
+long long now_ms(void)
 {
 	struct timespec ts;
 
@@ -101,6 +102,8 @@ static void setup(int argc, char **argv)
 	int i;
 
 	opts_parse(argc, argv, &app.opt);
+	if (app.opt.browse)
+		mdns_browse();
 	net_init(&app.net);
 	app.retry_at = -1;
 	app.backoff = BACKOFF_MIN_MS;

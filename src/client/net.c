@@ -1,5 +1,6 @@
 /* Connection handling for natter (see net.h). */
 #include "net.h"
+#include "mdns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,14 @@ int net_resolve(struct net *n, const char *host, const char *port)
 	struct addrinfo hints, *res, *ai;
 	int rc;
 
+	if (mdns_is_local(host)) {      /* musl has no NSS: ask mDNS ourselves */
+		unsigned num = 0;
+
+		while (*port)           /* digits only: opts.c checked */
+			num = num * 10 + (unsigned)(*port++ - '0');
+		n->naddr = mdns_resolve(host, num, n->addr, n->alen, NET_MAXADDR);
+		return n->naddr ? 0 : EAI_NONAME;
+	}
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;

@@ -13,9 +13,12 @@
 
 static const char usage_text[] =
 "usage: natter [-r] [-n NICK] [-j ROOM] [-p PORT] [-w SECS] [-c LINE]... [HOST[:PORT]]\n"
+"       natter --browse\n"
 "Chat with a natterd server (default localhost:8080).\n"
 "\n"
-"  HOST[:PORT]           server name or address; IPv6 as [::1] or [::1]:8080\n"
+"  HOST[:PORT]           server name or address; IPv6 as [::1] or [::1]:8080;\n"
+"                        NAME.local is asked for by multicast DNS (mDNS)\n"
+"      --browse          list the natter servers on the local network (mDNS)\n"
 "  -p, --port PORT       server port (default 8080)\n"
 "  -n, --nick NICK       take this nick after connecting\n"
 "  -j, --join ROOM       join this room after connecting\n"
@@ -225,6 +228,8 @@ void opts_parse(int argc, char **argv, struct opts *o)
 
 		if (!only_args && strcmp(a, "--") == 0) {
 			only_args = 1;
+		} else if (!only_args && strcmp(a, "--browse") == 0) {
+			o->browse = 1;
 		} else if (!only_args && a[0] == '-' && a[1]) {
 			if (!one_option(argv, argc, &i, o, &port))
 				usage_error("unknown option: ", a);

@@ -1,6 +1,7 @@
 /* The connection's life: connect, greet, follow the server's replies,
  * notice the end, and reconnect with back-off under -r. */
 #include "client.h"
+#include "mdns.h"
 #include "out.h"
 #include "screen.h"
 #include "term.h"
@@ -76,11 +77,9 @@ static void failed(const char *what, const char *why)
 
 static const char *resolve_hint(void)
 {
-	size_t n = strlen(app.opt.host);
-
-	if (n > 6 && strcmp(app.opt.host + n - 6, ".local") == 0)
-		return " (natter is static and cannot ask mDNS for .local names:"
-		       " give the IP address or put the name in /etc/hosts)";
+	if (mdns_is_local(app.opt.host))
+		return " (no answer to the mDNS query, 3 tries of 1 s: is the board on"
+		       " this network and avahi-daemon running on it?)";
 	return NULL;
 }
 
