@@ -128,8 +128,8 @@ int dns_name_eq(const char *a, const char *b)
 			x += 32;
 		if (y - 'A' < 26)
 			y += 32;
-		if (x != y)
-			return 0;
+		if (x != y)     /* "a.local." is "a.local" */
+			return (x == '.' && !y && !a[1]) || (y == '.' && !x && !b[1]);
 		if (!x)
 			return 1;
 	}

@@ -43,7 +43,8 @@ size_t dns_name(const unsigned char *msg, size_t len, size_t off, char *out);
 int dns_walk(const unsigned char *msg, size_t len, unsigned id,
 	     dns_rr_fn fn, void *ctx);
 
-/* Names compared as DNS does: ASCII case is ignored. */
+/* Names compared as DNS does: ASCII case is ignored, and so is a final
+ * dot of either. */
 int dns_name_eq(const char *a, const char *b);
 
 #endif

@@ -209,16 +209,9 @@ int mdns_resolve(const char *host, unsigned port,
 		 struct sockaddr_storage *addr, socklen_t *alen, int max)
 {
 	static const unsigned types[] = { DNS_A, DNS_AAAA, 0 };
-	char name[DNS_NAME_MAX];
-	size_t n = strlen(host);
-	struct found f = { name, port, addr, alen, max, 0, 0 };
+	struct found f = { host, port, addr, alen, max, 0, 0 };
 
-	if (n >= sizeof name)
-		return 0;
-	memcpy(name, host, n + 1);
-	if (name[n - 1] == '.')         /* answers name it without the final dot */
-		name[n - 1] = '\0';
-	ask(name, types, on_addr, &f, &f.n, MDNS_GRACE_MS);
+	ask(host, types, on_addr, &f, &f.n, MDNS_GRACE_MS);
 	return f.n;
 }
 
@@ -284,7 +277,6 @@ void mdns_browse(void)
 		write_all(1, line, sb.len);
 	}
 	if (!nsvc)
-		say("no natter server answered on the local network "
-		    "(mDNS query for " SERVICE ", 3 tries of 1 s)", NULL, NULL);
+		say("no natter server answered on the LAN (mDNS, 3 s)", NULL, NULL);
 	exit(nsvc ? 0 : 1);
 }

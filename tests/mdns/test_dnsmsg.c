@@ -143,6 +143,10 @@ static void test_name_case(void)
 	CHECK(dns_name_eq("ChatPi.LOCAL", "chatpi.local"));
 	CHECK(!dns_name_eq("chatpi.local", "chatpi.loca"));
 	CHECK(!dns_name_eq("chatpi", "chatpj"));
+	CHECK(dns_name_eq("chatpi.local.", "chatpi.local"));
+	CHECK(dns_name_eq("chatpi.local", "chatpi.local."));
+	CHECK(!dns_name_eq("chatpi.local.", "chatpi.loca"));
+	CHECK(!dns_name_eq("chatpi.local..", "chatpi.local"));
 }
 
 int main(void)
