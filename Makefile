@@ -145,6 +145,10 @@ test:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/natterd $(BUILD)/natter $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 docs/man/natter.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 docs/man/natter-protocol.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 0644 docs/man/natterd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
 	rm -rf build
