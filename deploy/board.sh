@@ -122,6 +122,13 @@ cmd_install() {
 		echo "defaults: the board's previous settings kept as /etc/default/natterd.prev"
 	fi
 
+	# The LAN announcement from the settings now in place; avahi-daemon
+	# notices the file by itself. Not fatal: natterd works without it.
+	if [ -f "$S/natter-avahi-service" ] && sh "$S/natter-avahi-service" --defaults "$def" >"$S/natter.service"; then
+		put "$S/natter.service" "$R/etc/avahi/services/natter.service" 644
+		echo "avahi: /etc/avahi/services/natter.service"
+	fi
+
 	# Service definition: the unit on systemd, the init script otherwise.
 	if use_systemd; then
 		put "$S/natterd.service" "$R/etc/systemd/system/natterd.service" 644
@@ -197,6 +204,7 @@ cmd_withdraw() {
 		[ -z "$R" ] && command -v update-rc.d >/dev/null 2>&1 && update-rc.d natterd remove >/dev/null 2>&1
 	fi
 	[ -f "$bin" ] && mv -f "$bin" "$bin.failed"
+	rm -f "$R/etc/avahi/services/natter.service"    # announce no dead server
 	echo "withdraw: natterd stopped and disabled; the binary is kept as natterd.failed"
 }
 

@@ -41,7 +41,21 @@ define NATTER_INSTALL_TARGET_CMDS
 		-e 's/^NATTERD_USER=.*/NATTERD_USER=natterd/' \
 		-e 's|^#* *NATTERD_BIN=.*|NATTERD_BIN=/usr/sbin/natterd|' \
 		$(TARGET_DIR)/etc/default/natterd
+	$(INSTALL) -D -m 0644 $(@D)/docs/man/natterd.8 $(TARGET_DIR)/usr/share/man/man8/natterd.8
+	$(INSTALL) -D -m 0644 $(@D)/docs/man/natter-protocol.7 $(TARGET_DIR)/usr/share/man/man7/natter-protocol.7
+	$(if $(BR2_PACKAGE_NATTER_CLIENT),$(INSTALL) -D -m 0644 $(@D)/docs/man/natter.1 $(TARGET_DIR)/usr/share/man/man1/natter.1)
+	$(NATTER_INSTALL_AVAHI)
 endef
+
+# With Avahi in the image, natterd is announced on the LAN (_natter._tcp,
+# and _http._tcp/_irc._tcp for its doors): natter --browse finds it.
+ifeq ($(BR2_PACKAGE_AVAHI_DAEMON),y)
+define NATTER_INSTALL_AVAHI
+	mkdir -p $(TARGET_DIR)/etc/avahi/services
+	$(@D)/board/natter-avahi-service -p $(BR2_PACKAGE_NATTER_PORT) \
+		>$(TARGET_DIR)/etc/avahi/services/natter.service
+endef
+endif
 
 define NATTER_INSTALL_INIT_SYSV
 	$(INSTALL) -D -m 0755 $(@D)/board/natterd.init $(TARGET_DIR)/etc/init.d/S50natterd
