@@ -4,3 +4,4 @@ CPU_CFLAGS := -mcpu=arm1176jzf-s
 MAX_CONNS  := 1024
 MAX_ROOMS  := 64
 MAX_MSGS   := 2048
+HISTORY_MAX := 50
