@@ -10,7 +10,7 @@ server handles one client's lines in order).
 
 Under qemu (any target but host) every timeout is multiplied (SCALE).
 """
-import argparse, calendar, os, re, select, subprocess, sys, threading, time
+import argparse, calendar, os, random, re, select, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlib                                       # noqa: E402
@@ -315,30 +315,43 @@ def snapshot_under_concurrent_senders():
     # The asker receives every line of the room live. The rule: its reply is
     # contiguous in its stream and equals the last lines it got before the
     # reply, so nothing it gets after the reply is in the reply.
-    rounds = 40 if TARGET == "host" else 12
-    with Srv() as s:                # the rate limit paces the senders: 200 lines/s each
+    rounds = 80 if TARGET == "host" else 20
+    # Eight senders connected at once and four workers, so the senders are
+    # spread over workers other than the asker's.
+    with Srv(["-w", 4]) as s:       # the rate limit paces the senders: 200 lines/s each
         asker = s.conn()
         join(asker, "snap")
-        senders = []
-        for _ in range(3):
-            c = s.conn()
-            join(c, "snap")
-            asker.expect(r"-- %s joined snap" % c.nick)
-            for o in senders:
-                o.expect(r"-- %s joined snap" % c.nick)
-            senders.append(c)
+        senders = [None] * 8
+
+        def connect(k):
+            senders[k] = s.server.connect()
+        ts = [threading.Thread(target=connect, args=(k,)) for k in range(len(senders))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(natlib.TIMEOUT)
+        s.clients.extend(c for c in senders if c)
+        for k, c in enumerate(senders):
+            if c is None:
+                raise AssertionError("sender %d did not connect" % k)
+            c.say("/join snap")             # after the other senders' lobby events
+            lines_until(c, r"= join: you are in snap \(\d+ users\)")
+            lines_until(asker, r"-- %s joined snap" % re.escape(c.nick))
         stop = threading.Event()
         errors = []
+        rng = random.Random(7)
 
         def blast(c, tag):
             i = 0
             try:
                 while not stop.is_set():
-                    c.send("".join("%s %d\n" % (tag, i + k) for k in range(10)))
-                    i += 10
-                    stop.wait(0.05)             # pacing, not synchronisation
+                    c.send("".join("%s %d\n" % (tag, i + k) for k in range(2)))
+                    i += 2
+                    # pacing (not synchronisation), random so that lines
+                    # keep arriving while the server answers /history
+                    stop.wait(rng.uniform(0, 0.02))
                     while select_readable(c):
-                        c.sock.recv(65536)      # others' lines: not checked here
+                        c.sock.recv(65536)      # others' lines and events: not checked
             except OSError as e:
                 if not stop.is_set():
                     errors.append(e)
@@ -356,6 +369,7 @@ def snapshot_under_concurrent_senders():
                     if line is None or not line.startswith("<"):
                         raise AssertionError("asker got %r" % line)
                     live.append(line)
+                time.sleep(rng.uniform(0, 0.01))   # ask at a random moment
                 asker.say("/history")
                 # live lines until the reply begins
                 while True:
