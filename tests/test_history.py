@@ -513,7 +513,8 @@ def unused_rooms_cost_no_memory():
 def main():
     global TARGET, SCALE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--target", default="host", choices=("host", "armhf", "armel", "aarch64"))
+    ap.add_argument("--target", default="host",
+                    choices=("host", "armhf", "armel", "aarch64", "asan", "tsan", "memcheck"))
     ap.add_argument("--only", help="comma-separated test names (substring match)")
     ap.add_argument("--list", action="store_true")
     opt = ap.parse_args()
