@@ -411,25 +411,27 @@ def select_readable(c):
 
 @test
 def replies_wait_for_queue_room_never_cut():
-    # Twenty full-size replies asked at once: each needs most of a queue, so
-    # they wait for room in turn; every one arrives whole.
-    with Srv(["-r", "0", "--history", "100"]) as s:
+    # Twenty full-size replies (the build's maximum history) asked at once:
+    # each needs most of a queue, so they wait for room in turn; every one
+    # arrives whole.
+    top = int(re.search(r"history (\d+) lines", version_text()).group(1))
+    with Srv(["-r", "0", "--history", top]) as s:
         a, b = s.lobby(2)
-        send_all(a, ["fill %d" % i for i in range(100)], [b])
-        want = ["<%s> fill %d" % (a.nick, i) for i in range(100)]
+        send_all(a, ["fill %d" % i for i in range(top)], [b])
+        want = ["<%s> fill %d" % (a.nick, i) for i in range(top)]
         b.send("/history\n" * 20)
         for k in range(20):
             got = []
             while True:
                 line = b.line()
-                if line == "= history: lobby (100 lines)":
+                if line == "= history: lobby (%d lines)" % top:
                     break
                 m = re.fullmatch(LINE_RE, line or "")
                 if not m:
                     raise AssertionError("reply %d: unexpected %r" % (k, line))
                 got.append(m.group(2))
             if got != want:
-                raise AssertionError("reply %d has %d lines, not the 100 kept" % (k, len(got)))
+                raise AssertionError("reply %d has %d lines, not the %d kept" % (k, len(got), top))
         barrier(b)
 
 
