@@ -144,6 +144,16 @@ def empty_room_zero_lines():
 
 
 @test
+def help_names_history():
+    with Srv() as s:
+        a = s.conn()
+        a.say("/help")
+        line = a.line()
+        if not re.fullmatch(r"= help: .*/history.*", line or ""):
+            raise AssertionError("/help does not name /history: %r" % line)
+
+
+@test
 def formats_one_line_and_utc_times():
     # TZ set to nine hours east: the server must still stamp UTC.
     env = dict(os.environ, TZ="JST-9")
