@@ -18,6 +18,7 @@ struct opts {
 	int reconnect;              /* -r */
 	long wait_ms;               /* -w: quiet time after the end of input */
 	int browse;                 /* --browse: list the servers on the LAN */
+	int no_history;             /* --no-history: terminal shows no history */
 };
 
 /* Fills o from argv. Prints help or version and exits 0, or prints a
