@@ -1,5 +1,6 @@
 #include "core/conn.h"
 #include "core/pool.h"
+#include "door/door.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
@@ -9,7 +10,6 @@
 #include <sys/uio.h>
 
 struct conn conns[MAX_CONNS];
-struct linebuf inbufs[MAX_CONNS];
 static uint16_t rings[MAX_CONNS][OUTQ_LEN];
 
 /* Free slots as a stack, lowest index on top, so a server with few clients
@@ -29,7 +29,7 @@ void conn_table_init(unsigned runtime_limit)
 	used = 0;
 }
 
-uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
+uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned door)
 {
 	uint16_t idx = CONN_NONE;
 	struct conn *c;
@@ -54,6 +54,7 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
 	if (idx == CONN_NONE)
 		return idx;
 	c->fd = fd;
+	c->door = door;
 	c->room = CONN_NONE;
 	c->member_prev = c->member_next = c->nick_next = CONN_NONE;
 	c->ready_next = CONN_NONE;
@@ -115,25 +116,43 @@ void conn_push(uint16_t idx, uint16_t msg)
 	atomic_store_explicit(&c->out_tail, tail + 1, memory_order_release);
 }
 
+/* The iovecs of the queued line m from byte off of its wire form: the
+ * pool text as is, or what c's door renders (a frame header in front). */
+static unsigned wire_iov(struct conn *c, uint16_t idx, struct msg *m, unsigned off,
+			 struct iovec *iov, char *hdr)
+{
+	const struct door_ops *d = door_get(c->door);
+
+	if (d->render)
+		return d->render(idx, m, off, iov, hdr);
+	iov->iov_base = m->text + off;
+	iov->iov_len = m->len - off;
+	return 1;
+}
+
 enum flush_result conn_flush(uint16_t idx)
 {
 	struct conn *c = &conns[idx];
-	struct iovec iov[OUTQ_LEN];
+	struct iovec iov[OUTQ_LEN * DOOR_IOV_MAX];
+	char hdr[OUTQ_LEN][DOOR_HDR_MAX];
+	size_t wire[OUTQ_LEN];          /* bytes of each line still to write */
 	uint16_t head = atomic_load_explicit(&c->out_head, memory_order_relaxed);
 	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_acquire);
-	unsigned n = 0;
+	unsigned n = 0, niov = 0;
 
 	for (uint16_t i = head; i != tail; i++, n++) {
 		struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
-		unsigned off = n == 0 ? c->out_off : 0;
-		iov[n].iov_base = m->text + off;
-		iov[n].iov_len = m->len - off;
+		unsigned k = wire_iov(c, idx, m, n == 0 ? c->out_off : 0, iov + niov, hdr[n]);
+		wire[n] = 0;
+		for (unsigned j = 0; j < k; j++)
+			wire[n] += iov[niov + j].iov_len;
+		niov += k;
 	}
 	if (n == 0) {
 		atomic_store(&c->wblocked, 0);
 		return FLUSH_DONE;
 	}
-	ssize_t w = writev(c->fd, iov, n);
+	ssize_t w = writev(c->fd, iov, niov);
 	if (w < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
 			atomic_store(&c->wblocked, 1);
@@ -142,8 +161,8 @@ enum flush_result conn_flush(uint16_t idx)
 		return FLUSH_ERROR;
 	}
 	size_t left = w;
-	for (unsigned i = 0; i < n && left >= iov[i].iov_len; i++) {
-		left -= iov[i].iov_len;
+	for (unsigned i = 0; i < n && left >= wire[i]; i++) {
+		left -= wire[i];
 		msg_unref(rings[idx][head & (OUTQ_LEN - 1)]);
 		head++;
 		c->out_off = 0;

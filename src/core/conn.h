@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include "core/limits.h"
-#include "door/frame.h"
 
 #define CONN_NONE 0xffff
 
@@ -31,6 +30,7 @@ enum leave_reason {
 	LEAVE_NONE = 0,
 	LEAVE_EOF,      /* the client closed its side: drain, then close */
 	LEAVE_IDLE,     /* --idle-timeout: drain, then close */
+	LEAVE_FAIL,     /* its door gave up on it: drain its last words, close */
 	LEAVE_ERROR,    /* the socket failed: close */
 	LEAVE_TOO_SLOW, /* not reading: close */
 };
@@ -55,7 +55,7 @@ struct conn {
 	uint8_t want_read;      /* the socket may hold unread bytes */
 	uint8_t listed;         /* on its worker's ready list */
 	uint8_t leave;          /* enum leave_reason */
-	uint8_t inbuf_used;     /* its own input buffer holds bytes (input.c) */
+	uint8_t door;           /* enum door_kind: the door it came in by */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */
@@ -73,12 +73,11 @@ struct conn {
 };
 
 extern struct conn conns[MAX_CONNS];
-extern struct linebuf inbufs[MAX_CONNS];
 
 void conn_table_init(unsigned limit);
 /* A free slot for fd (owned by worker), or CONN_NONE when the runtime
  * limit is reached. */
-uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer);
+uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned door);
 void conn_release(uint16_t idx);
 unsigned conn_count(void);
 unsigned conn_limit(void);

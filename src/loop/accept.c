@@ -2,6 +2,7 @@
  * table), socket options, the greeting. */
 #include "loop/worker_int.h"
 #include "core/chat.h"
+#include "door/door.h"
 #include "util/log.h"
 #include <errno.h>
 #include <netinet/in.h>
@@ -71,7 +72,7 @@ void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 }
 
 static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
-		  int64_t now, unsigned *wake)
+		  enum door_kind door, int64_t now, unsigned *wake)
 {
 	struct peer p;
 	char name[64], line[96];
@@ -89,7 +90,7 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 		close_gently(fd);
 		return;
 	}
-	uint16_t c = conn_alloc(fd, w->id, &p);
+	uint16_t c = conn_alloc(fd, w->id, &p, door);
 	if (c == CONN_NONE) {
 		log_info("refused %s: connection table full (%u)", name, conn_limit());
 		snprintf(line, sizeof line, "! full: the server is full (%u connections)\n", conn_limit());
@@ -112,18 +113,21 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	k->last_input_ms = k->refill_ms = now;
 	k->tokens = (int32_t)(wcfg.burst < 2000000 ? wcfg.burst : 2000000) * 1000;
 	k->want_read = 1;       /* it may have sent already */
+	door_get(door)->open(c);
 	try_connect(w, c, now, wake);
 	ready_push(w, c);
 }
 
-void accept_some(struct worker *w, int lfd, int64_t now, unsigned *wake)
+void accept_some(struct worker *w, const struct listener *l, int64_t now, unsigned *wake)
 {
+	int lfd = l->fd;
+
 	for (int i = 0; i < ACCEPTS_PER_TURN; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			admit(w, fd, &ss, now, wake);
+			admit(w, fd, &ss, l->door, now, wake);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)

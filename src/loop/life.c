@@ -65,6 +65,7 @@ void mark_dead(uint16_t c)
 static const char *const leave_how[] = {
 	[LEAVE_EOF] = "disconnected",
 	[LEAVE_IDLE] = "disconnected (idle)",
+	[LEAVE_FAIL] = "disconnected",
 	[LEAVE_ERROR] = "disconnected",
 	[LEAVE_TOO_SLOW] = "disconnected (too slow)",
 };
@@ -72,8 +73,8 @@ static const char *const leave_how[] = {
 /* Takes c out of its room, telling the room why, then drains or closes
  * it. If the room cannot take the line yet, c stays a member and this is
  * tried again next turn. */
-void leave(struct worker *w, uint16_t c, enum leave_reason why,
-		  int64_t now, unsigned *wake)
+int leave(struct worker *w, uint16_t c, enum leave_reason why,
+	  int64_t now, unsigned *wake)
 {
 	struct conn *k = &conns[c];
 
@@ -81,21 +82,27 @@ void leave(struct worker *w, uint16_t c, enum leave_reason why,
 		k->leave = why;         /* a worse reason wins */
 	if (chat_leave(c, leave_how[k->leave], wake) == CHAT_DEFER) {
 		retry_soon(w, c, now);
-		return;
+		return 0;
 	}
 	switch (k->leave) {
 	case LEAVE_EOF:
 	case LEAVE_IDLE:
+	case LEAVE_FAIL:
 		begin_drain(w, c, now);
-		break;
+		return 0;
 	case LEAVE_TOO_SLOW:
 		send_now(k->fd, k->out_off ?
 			 "\n! too-slow: you did not read your messages; disconnected\n" :
 			 "! too-slow: you did not read your messages; disconnected\n");
 		conn_close(w, c, "too slow");
-		break;
+		return 1;
 	default:
 		conn_close(w, c, "connection lost");
-		break;
+		return 1;
 	}
+}
+
+void life_close_after(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
+{
+	leave(w, c, LEAVE_FAIL, now, wake);
 }

@@ -286,7 +286,7 @@ static void *worker_main(void *arg)
 				}
 			} else if (tag >= TAG_LISTEN) {
 				if (!w->stopping && !w->accept_paused)
-					accept_some(w, listeners[tag - TAG_LISTEN].fd, now, &wake);
+					accept_some(w, &listeners[tag - TAG_LISTEN], now, &wake);
 			} else if (conns[tag].state != CONN_FREE && conns[tag].worker == w->id) {
 				if (ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 					conns[tag].want_read = 1;

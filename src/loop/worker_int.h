@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "core/conn.h"
-#include "door/frame.h"
 #include "loop/worker.h"
 
 #define WORD_BITS (sizeof(unsigned long) * 8)
@@ -34,7 +33,6 @@ struct worker {
 	int accept_paused, stopping;
 	int64_t accept_resume_ms, stop_deadline_ms, next_tick_ms, resume_ms;
 	int64_t emfile_logged_ms;
-	struct linebuf scratch;                 /* input of one client at a time */
 };
 
 
@@ -55,13 +53,18 @@ void close_gently(int fd);
 void conn_close(struct worker *w, uint16_t c, const char *why);
 void begin_drain(struct worker *w, uint16_t c, int64_t now);
 void mark_dead(uint16_t c);
-void leave(struct worker *w, uint16_t c, enum leave_reason why, int64_t now, unsigned *wake);
+/* Returns 1 if c was closed (its slot may be another worker's already). */
+int leave(struct worker *w, uint16_t c, enum leave_reason why, int64_t now, unsigned *wake);
+/* The door failed c (DOOR_FAIL): c leaves its room, reads nothing more,
+ * and is closed once the last words its door queued are sent (or at the
+ * drain deadline). */
+void life_close_after(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
 
 /* input.c: reading, framing, rate limit */
 enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
 
 /* accept.c */
 void listeners_watch(struct worker *w, int on);
-void accept_some(struct worker *w, int lfd, int64_t now, unsigned *wake);
+void accept_some(struct worker *w, const struct listener *l, int64_t now, unsigned *wake);
 void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
 #endif
