@@ -70,7 +70,8 @@ SERVER_DIRS  := core loop door util
 NATTERD_SRCS := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.c)) src/main.c
 SERVER_HDRS  := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.h))
 # The pure code (bytes in, actions out): unit tested and fuzzed alone.
-PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c
+PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c \
+                src/door/http.c src/door/ws.c src/door/metrics.c src/util/sha1.c src/util/base64.c
 NATTER_SRCS  := $(wildcard src/client/*.c)
 NATTERD_OBJS := $(NATTERD_SRCS:src/%.c=$(BUILD)/obj/%.o)
 NATTER_OBJS  := $(NATTER_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -108,7 +109,7 @@ $(BUILD)/natter: $(NATTER_OBJS) $(BUILD)/flags
 ALL_TARGETS := host armhf armel aarch64
 
 # Size budgets for the armhf release build (bytes, stripped file size).
-BUDGET_natterd := 65536
+BUDGET_natterd := 98304
 BUDGET_natter  := 49152
 
 all-targets:

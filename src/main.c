@@ -10,6 +10,7 @@
 #include "util/priv.h"
 #include "core/room.h"
 #include "loop/worker.h"
+#include "door/web.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,8 +91,8 @@ static void wait_for_stop(const sigset_t *sigs)
 int main(int argc, char **argv)
 {
 	static struct config cfg;
-	static struct listener ls[MAX_LISTENERS];
-	char names[MAX_LISTENERS * 66] = "";
+	static struct listener ls[MAX_LISTENERS * DOOR_KINDS];
+	char names[MAX_LISTENERS * DOOR_KINDS * 72] = "";
 	sigset_t sigs;
 
 	log_init();
@@ -108,6 +109,20 @@ int main(int argc, char **argv)
 	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, DOOR_LINE, ls, MAX_LISTENERS);
 	if (nls <= 0)
 		return 1;
+	int nline = nls;
+	if (!cfg.web_off) {
+		struct web_settings wcs = { .norigins = cfg.nweb_origins };
+		memcpy(wcs.origins, cfg.web_origins, sizeof wcs.origins);
+		web_init(&wcs);
+		int n = listen_open(cfg.bind, cfg.nbind, cfg.web_port, DOOR_WEB, ls + nls, MAX_LISTENERS);
+		if (n > 0)
+			nls += n;
+		else if (cfg.web_port_given || errno != EADDRINUSE)
+			return 1;
+		else    /* PROTOCOL.md: a default port in use leaves its door closed */
+			log_warn("web door left closed: port %u is in use (--web PORT picks another)",
+				 cfg.web_port);
+	}
 	if (cfg.user)
 		drop_privileges(cfg.user);
 	else if (geteuid() == 0)
@@ -126,7 +141,7 @@ int main(int argc, char **argv)
 	if (workers_start(cfg.workers, ls, nls, &ws) < 0)
 		return 1;
 	for (int i = 0; i < nls; i++) {
-		strcat(names, i ? ", " : "");
+		strcat(names, i == nline ? "; web " : i ? ", " : "");
 		strcat(names, ls[i].name);
 	}
 	log_info("ready: listening on %s; connections %u (table %u), workers %u, "

@@ -17,6 +17,8 @@ enum conn_state {
 	CONN_NEW,       /* accepted; waits for the lobby to take its join event */
 	CONN_OPEN,      /* in the chat: has a nick and a room */
 	CONN_DRAINING,  /* left the chat; sending what it is owed, then closed */
+	CONN_DOOR,      /* in its door's handshake (HTTP), not yet in the chat;
+			 * moved on by its input or by drain_deadline_ms */
 };
 
 enum kill_reason {

@@ -34,6 +34,14 @@
 #define STALL_TICKS_LOW_POOL 3  /* ... while the message pool runs low */
 #define QUIET_PROBE_MS 5000      /* a quiet client's socket is looked at this often */
 #define THREAD_STACK (64 * 1024)
+/* The web door (HTTP and WebSocket). */
+#define DEFAULT_WEB_PORT 8081
+#define HTTP_HEAD_MAX 4096      /* bytes of a request head; more: 431 */
+#define HTTP_HEAD_TIMEOUT_MS 10000      /* a request head must be whole by then */
+#define HTTP_HEAD_BUFS 128      /* heads that arrive in pieces, parked at once */
+#define WS_MSG_FAR (64 * 1024)  /* a message this far over the line limit: 1009 */
+#define WS_RAW_BUF 1024         /* a WebSocket client's unparsed input */
+#define MAX_ORIGINS 8           /* --web-origin */
 
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535
 #error "connection and message indexes are 16-bit"

@@ -2,6 +2,7 @@
  * table), socket options, the greeting. */
 #include "loop/worker_int.h"
 #include "core/chat.h"
+#include "core/metrics.h"
 #include "door/door.h"
 #include "util/log.h"
 #include <errno.h>
@@ -71,6 +72,17 @@ void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 	log_info("connect %s as %s", name, conns[c].nick);
 }
 
+/* Tells a refused client why, in its door's form, and closes. */
+static void refuse(int fd, enum door_kind door, const char *line)
+{
+	const struct door_ops *d = door_get(door);
+	if (d->refuse)
+		d->refuse(fd, line);
+	else
+		send_now(fd, line);
+	close_gently(fd);
+}
+
 static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 		  enum door_kind door, int64_t now, unsigned *wake)
 {
@@ -81,21 +93,22 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	peer_format(&p, name, sizeof name);
 	if (!allow_match(wcfg.allow, p.family, p.addr)) {
 		log_info("refused %s: not in --allow", name);
+		metric_add(&metrics.refusals[REFUSE_ALLOW]);
 		close(fd);
 		return;
 	}
 	if (wcfg.max_per_ip && conn_count_peer(&p) >= wcfg.max_per_ip) {
 		log_info("refused %s: --max-per-ip %u reached", name, wcfg.max_per_ip);
-		send_now(fd, "! full: too many connections from your address\n");
-		close_gently(fd);
+		metric_add(&metrics.refusals[REFUSE_PER_IP]);
+		refuse(fd, door, "! full: too many connections from your address\n");
 		return;
 	}
 	uint16_t c = conn_alloc(fd, w->id, &p, door);
 	if (c == CONN_NONE) {
 		log_info("refused %s: connection table full (%u)", name, conn_limit());
 		snprintf(line, sizeof line, "! full: the server is full (%u connections)\n", conn_limit());
-		send_now(fd, line);
-		close_gently(fd);
+		metric_add(&metrics.refusals[REFUSE_FULL]);
+		refuse(fd, door, line);
 		return;
 	}
 	set_client_options(fd);
@@ -113,8 +126,16 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	k->last_input_ms = k->refill_ms = now;
 	k->tokens = (int32_t)(wcfg.burst < 2000000 ? wcfg.burst : 2000000) * 1000;
 	k->want_read = 1;       /* it may have sent already */
-	door_get(door)->open(c);
-	try_connect(w, c, now, wake);
+	const struct door_ops *d = door_get(door);
+	d->open(c);
+	atomic_fetch_add(&metrics.conns[door], 1);
+	metric_add(&metrics.accepted[door]);
+	if (d->handshake_ms) {          /* its door makes it join later */
+		k->drain_deadline_ms = now + d->handshake_ms;
+		atomic_store(&k->state, CONN_DOOR);
+	} else {
+		try_connect(w, c, now, wake);
+	}
 	ready_push(w, c);
 }
 

@@ -28,7 +28,7 @@ static enum input_result handle_units(struct worker *w, uint16_t c, const struct
 {
 	struct conn *k = &conns[c];
 
-	while (k->state == CONN_OPEN && !k->leave) {
+	while ((k->state == CONN_OPEN || k->state == CONN_DOOR) && !k->leave) {
 		if (!has_token(k, now)) {
 			w->resume_ms = w->resume_ms < token_due(k, now) ? w->resume_ms : token_due(k, now);
 			return INPUT_WAIT;
@@ -62,7 +62,7 @@ static enum input_result read_units(struct worker *w, uint16_t c, const struct d
 
 	for (;;) {
 		enum input_result r = handle_units(w, c, d, now, wake, closed);
-		if (r != INPUT_DONE || *closed || k->state != CONN_OPEN)
+		if (r != INPUT_DONE || *closed || (k->state != CONN_OPEN && k->state != CONN_DOOR))
 			return r;
 		if (k->eof) {   /* a partial last unit is dropped */
 			*closed = leave(w, c, LEAVE_EOF, now, wake);

@@ -2,6 +2,8 @@
  * take the line), draining what it is owed, closing. */
 #include "loop/worker_int.h"
 #include "core/chat.h"
+#include "core/metrics.h"
+#include "door/door.h"
 #include "util/log.h"
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +45,10 @@ void conn_close(struct worker *w, uint16_t c, const char *why)
 	 * that connects as soon as it does finds room. */
 	int fd = k->fd;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+	const struct door_ops *d = door_get(k->door);
+	if (d->close)
+		d->close(c);
+	atomic_fetch_sub(&metrics.conns[k->door], 1);
 	conn_release(c);
 	close_gently(fd);
 }
@@ -84,6 +90,14 @@ int leave(struct worker *w, uint16_t c, enum leave_reason why,
 		retry_soon(w, c, now);
 		return 0;
 	}
+	if (k->state == CONN_DOOR)      /* never joined: nothing to tell */
+		atomic_store(&k->state, CONN_DRAINING);
+	static const int cut_of[] = {
+		[LEAVE_IDLE] = CUT_IDLE + 1,
+		[LEAVE_ERROR] = CUT_ERROR + 1, [LEAVE_TOO_SLOW] = CUT_TOO_SLOW + 1,
+	};
+	if (cut_of[k->leave])
+		metric_add(&metrics.cuts[cut_of[k->leave] - 1]);
 	switch (k->leave) {
 	case LEAVE_EOF:
 	case LEAVE_IDLE:

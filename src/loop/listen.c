@@ -103,9 +103,11 @@ int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
 				log_warn("no IPv6 here; listening on IPv4 only");
 				continue;
 			}
-			log_error("cannot listen on %s: %s", out[n].name, strerror(errno));
+			int e = errno;  /* the caller tells EADDRINUSE apart */
+			log_error("cannot listen on %s: %s", out[n].name, strerror(e));
 			for (unsigned k = 0; k < n; k++)
 				close(out[k].fd);
+			errno = e;
 			return -1;
 		}
 		if (port == 0) {        /* the others share the port picked */

@@ -2,6 +2,7 @@
 #include "core/chat.h"
 #include "core/conn.h"
 #include "core/deliver.h"
+#include "core/metrics.h"
 #include "core/pool.h"
 #include "util/log.h"
 #include <errno.h>
@@ -101,13 +102,14 @@ static void run_ready(struct worker *w, int64_t now, unsigned *wake)
 		conns[c].listed = 0;
 		if (conns[c].state == CONN_NEW)
 			try_connect(w, c, now, wake);
-		if (conns[c].state == CONN_OPEN && conns[c].leave) {
+		int reading = conns[c].state == CONN_OPEN || conns[c].state == CONN_DOOR;
+		if (reading && conns[c].leave) {
 			leave(w, c, conns[c].leave, now, wake);
-		} else if (conns[c].state == CONN_OPEN) {
+		} else if (reading) {
 			enum input_result r = conn_input(w, c, now, wake);
 			if (r == INPUT_AGAIN)
 				w->resume_ms = now;
-			if (r != INPUT_DONE && conns[c].state == CONN_OPEN)
+			if (r != INPUT_DONE && (conns[c].state == CONN_OPEN || conns[c].state == CONN_DOOR))
 				ready_push(w, c);
 		}
 		c = next;
@@ -217,6 +219,9 @@ static void tick(struct worker *w, int64_t now, unsigned *wake)
 			leave(w, c, LEAVE_IDLE, now, wake);
 		} else if (k->state == CONN_DRAINING && now >= k->drain_deadline_ms) {
 			conn_close(w, c, "output not taken in time");
+		} else if (k->state == CONN_DOOR && now >= k->drain_deadline_ms) {
+			metric_add(&metrics.cuts[CUT_HANDSHAKE]);
+			conn_close(w, c, "handshake not done in time");
 		}
 	}
 }
