@@ -114,7 +114,7 @@ static unsigned header_need(const struct ws_parser *p)
 	if (p->hdr_len < 2)
 		return 2;
 	unsigned l = p->hdr[1] & 127;
-	return (l == 126 ? 4 : l == 127 ? 10 : 2) + 4;
+	return (l == 126 ? 4 : l == 127 ? 10 : 2) + (p->hdr[1] & 0x80 ? 4 : 0);
 }
 
 /* The frame's payload is all in. */

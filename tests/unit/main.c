@@ -17,6 +17,14 @@ void test_parse_messages(void);
 void test_parse_commands(void);
 void test_parse_usage(void);
 void test_parse_errors_order(void);
+void test_sha1_fips(void);
+void test_base64(void);
+void test_ws_accept(void);
+void test_http_parse(void);
+void test_http_origin(void);
+void test_ws_parse(void);
+void test_ws_header(void);
+void test_metrics_render(void);
 
 int main(void)
 {
@@ -33,5 +41,13 @@ int main(void)
 	RUN(test_parse_commands);
 	RUN(test_parse_usage);
 	RUN(test_parse_errors_order);
+	RUN(test_sha1_fips);
+	RUN(test_base64);
+	RUN(test_ws_accept);
+	RUN(test_http_parse);
+	RUN(test_http_origin);
+	RUN(test_ws_parse);
+	RUN(test_ws_header);
+	RUN(test_metrics_render);
 	return check_failures != 0;
 }
