@@ -13,6 +13,7 @@
 #include "door/metrics.h"
 #include "core/chat.h"
 #include "core/conn.h"
+#include "core/history.h"
 #include "core/metrics.h"
 #include "core/pool.h"
 #include "core/room.h"
@@ -209,7 +210,12 @@ static void gather(struct metrics_figures *f)
 	f->rooms = rooms_in_use();
 	f->pool_size = MAX_MSGS;
 	f->pool_used = MAX_MSGS - pool_available();
-	f->history_lines = -1;
+	f->history_lines = 0;
+	for (int r = 0; r < MAX_ROOMS; r++) {   /* each under its room's lock */
+		pthread_mutex_lock(&rooms[r].mu);
+		f->history_lines += history_count(r);
+		pthread_mutex_unlock(&rooms[r].mu);
+	}
 	f->http_requests = atomic_load(&metrics.http_requests);
 	f->ws_upgrades = atomic_load(&metrics.ws_upgrades);
 	f->uptime_s = chat_uptime();

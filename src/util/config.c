@@ -31,6 +31,8 @@ static const char usage_text[] =
 "      --no-web             no web door\n"
 "      --web-origin ORIGIN  also accept WebSocket handshakes from pages of\n"
 "                           ORIGIN (e.g. http://chat.example:8081); repeatable\n"
+"      --history N          lines each room keeps for /history (default %u;\n"
+"                           0: off; at most %u, this build's maximum)\n"
 "  -h, --help               this text\n"
 "  -V, --version            version and build limits\n";
 
@@ -78,6 +80,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		{ "web", required_argument, 0, 'W' },
 		{ "no-web", no_argument, 0, 'N' },
 		{ "web-origin", required_argument, 0, 'O' },
+		{ "history", required_argument, 0, 'Y' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -92,6 +95,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 	cfg->workers = cpu_count() < DEFAULT_WORKERS_CAP ? cpu_count() : DEFAULT_WORKERS_CAP;
 	cfg->rate = DEFAULT_RATE;
 	cfg->web_port = DEFAULT_WEB_PORT;
+	cfg->history = HISTORY_DEFAULT;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:b:c:w:r:qH:u:a:hV", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -132,13 +136,15 @@ void config_parse(struct config *cfg, int argc, char **argv)
 				usage_error("bad --web-origin '%s' (http://HOST[:PORT])", optarg);
 			cfg->web_origins[cfg->nweb_origins++] = optarg;
 			break;
+		case 'Y': cfg->history = number(optarg, 0, HISTORY_MAX, "--history"); break;
 		case 'h':
 			printf(usage_text, MAX_CONNS, DEFAULT_WORKERS_CAP, MAX_WORKERS, DEFAULT_RATE,
-			       DEFAULT_WEB_PORT);
+			       DEFAULT_WEB_PORT, HISTORY_DEFAULT, HISTORY_MAX);
 			exit(0);
 		case 'V':
 			printf("natterd %s (natter/1 protocol; doors: line, web; table: %u connections, "
-			       "%u rooms, %u lines in flight)\n", NATTER_VERSION, MAX_CONNS, MAX_ROOMS, MAX_MSGS);
+			       "%u rooms, %u lines in flight, history %u lines a room at most)\n",
+			       NATTER_VERSION, MAX_CONNS, MAX_ROOMS, MAX_MSGS, HISTORY_MAX);
 			exit(0);
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
 		default: usage_error("unknown option '%s'", argv[optind - 1]); break;

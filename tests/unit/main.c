@@ -1,4 +1,5 @@
-/* Unit tests of the pure protocol code: text rules, framing, parsing. */
+/* Unit tests of the pure protocol code: text rules, framing, parsing;
+ * and of the room history ring. */
 #include "check.h"
 
 int check_failures;
@@ -25,6 +26,9 @@ void test_http_origin(void);
 void test_ws_parse(void);
 void test_ws_header(void);
 void test_metrics_render(void);
+void test_parse_history(void);
+void test_history_ring(void);
+void test_history_keep_limits(void);
 
 int main(void)
 {
@@ -49,5 +53,8 @@ int main(void)
 	RUN(test_ws_parse);
 	RUN(test_ws_header);
 	RUN(test_metrics_render);
+	RUN(test_parse_history);
+	RUN(test_history_ring);
+	RUN(test_history_keep_limits);
 	return check_failures != 0;
 }
