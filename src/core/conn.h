@@ -12,11 +12,14 @@
 
 #define CONN_NONE 0xffff
 
+/* A connection's states; loop/life.c owns them and makes every
+ * transition (docs/design.md has the table). */
 enum conn_state {
 	CONN_FREE = 0,
-	CONN_NEW,       /* accepted; waits for the lobby to take its join event */
-	CONN_OPEN,      /* in the chat: has a nick and a room */
-	CONN_DRAINING,  /* left the chat; sending what it is owed, then closed */
+	CONN_NEW,       /* accepted; waits (deadline) for the lobby to take its join */
+	CONN_OPEN,      /* in the chat: waits for an edge, or (deadline) for room */
+	CONN_LEAVING,   /* ending: reads no more; waits (deadline) for its room to take the line */
+	CONN_DRAINING,  /* out of the chat: sends what it is owed (deadline), then closes */
 };
 
 enum kill_reason {
@@ -28,11 +31,13 @@ enum kill_reason {
 /* Why a connection is leaving; its room is told once it can take the line. */
 enum leave_reason {
 	LEAVE_NONE = 0,
+	LEAVE_QUIT,     /* its door said it leaves (/quit): drain, then close */
 	LEAVE_EOF,      /* the client closed its side: drain, then close */
 	LEAVE_IDLE,     /* --idle-timeout: drain, then close */
 	LEAVE_FAIL,     /* its door gave up on it: drain its last words, close */
 	LEAVE_ERROR,    /* the socket failed: close */
 	LEAVE_TOO_SLOW, /* not reading: close */
+	LEAVE_STUCK,    /* a wait passed its deadline: close, seen as too slow */
 };
 
 struct peer {
@@ -64,8 +69,7 @@ struct conn {
 	int32_t tokens;         /* rate limit, in thousandths of a line */
 	int64_t refill_ms;      /* when tokens were last topped up */
 	int64_t last_input_ms;  /* idle timeout */
-	int64_t drain_deadline_ms;
-	int64_t probe_ms;       /* last look at a quiet client's socket */
+	int64_t deadline_ms;    /* end of the current wait (life.c); 0: none */
 	uint16_t tick_head, tick_off;   /* output position at the last tick */
 	uint16_t stalled_ticks;         /* ticks in a row without output progress */
 	struct peer peer;       /* written and scanned under the table lock */

@@ -32,7 +32,9 @@
 #define CLOSE_FLUSH_MS 5000     /* how long a closing client may drain */
 #define STALL_TICKS 30           /* seconds a blocked client may hold its queue */
 #define STALL_TICKS_LOW_POOL 3  /* ... while the message pool runs low */
-#define QUIET_PROBE_MS 5000      /* a quiet client's socket is looked at this often */
+#define JOIN_WAIT_MS 5000       /* a new client may wait this long for the lobby */
+#define DEFER_WAIT_MS 10000     /* a line may wait this long for queue or pool room */
+#define LEAVE_WAIT_MS 5000      /* a leaving client may wait this long for its room */
 #define THREAD_STACK (64 * 1024)
 
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535

@@ -57,20 +57,6 @@ static void peer_of(const struct sockaddr_storage *ss, struct peer *p)
 	}
 }
 
-/* Greets c and puts it in the lobby, or tries again next turn if the
- * lobby cannot take its join event yet. */
-void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
-{
-	char name[64];
-
-	if (chat_connect(c, wake) == CHAT_DEFER) {
-		retry_soon(w, c, now);
-		return;
-	}
-	peer_format(&conns[c].peer, name, sizeof name);
-	log_info("connect %s as %s", name, conns[c].nick);
-}
-
 static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 		  enum door_kind door, int64_t now, unsigned *wake)
 {
@@ -112,10 +98,7 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	}
 	k->last_input_ms = k->refill_ms = now;
 	k->tokens = (int32_t)(wcfg.burst < 2000000 ? wcfg.burst : 2000000) * 1000;
-	k->want_read = 1;       /* it may have sent already */
-	door_get(door)->open(c);
-	try_connect(w, c, now, wake);
-	ready_push(w, c);
+	life_start(w, c, now, wake);
 }
 
 void accept_some(struct worker *w, const struct listener *l, int64_t now, unsigned *wake)
