@@ -31,12 +31,17 @@ unsigned long chat_messages(void)
 	return atomic_load(&messages);
 }
 
-/* Pushes an event line to c (in room r, whose lock the caller holds). */
+/* Pushes an event line to c (in room r, whose lock the caller holds).
+ * A line c has no room for even in the reserve is never dropped
+ * silently: c is cut as too slow, and told so. */
 static void tell(uint16_t c, uint16_t msg, unsigned *wake)
 {
-	if (msg == MSG_NONE)
+	if (msg == MSG_NONE) {
+		deliver_kill(c, wake);  /* the pool is dry even of its reserve */
 		return;
-	deliver_one(c, msg, LINE_EVENT, wake);
+	}
+	if (deliver_one(c, msg, LINE_EVENT, wake) == DELIVER_DEFER)
+		deliver_kill(c, wake);
 	msg_unref(msg);
 }
 

@@ -21,6 +21,7 @@
 #define ROOM_MAX 16
 #define OUTQ_LEN 128            /* per-connection queue of lines (power of 2) */
 #define OUTQ_EVENT_RESERVE 16   /* queue slots only server events may use */
+#define OUTQ_LOW_POOL 16        /* lines a blocked client may hold while the pool runs low */
 #define MAX_WORKERS 16
 #define DEFAULT_WORKERS_CAP 4   /* default -w: CPUs, at most this */
 #define DEFAULT_PORT 8080
