@@ -209,6 +209,10 @@ static void *worker_main(void *arg)
 			if (tag == TAG_WAKE) {
 				uint64_t v;
 				atomic_store(&w->wake_pending, 0);
+				/* The dirty words are read after this store, not
+				 * before: a producer that still saw the wake-up
+				 * pending must find its bit in flush_dirty. */
+				atomic_thread_fence(memory_order_seq_cst);
 				if (read(w->evfd, &v, sizeof v) < 0) {
 					/* nothing pending after all */
 				}
