@@ -24,6 +24,8 @@ enum door_step {
 			 * it, the loop retries it, and past the loop's deadline
 			 * cuts the client */
 	DOOR_LEAVE,     /* the client leaves (/quit, QUIT): drain, then close */
+	DOOR_JOINED,    /* a door with a handshake put c in the chat
+			 * (chat_connect): CONN_DOOR -> CONN_OPEN */
 	DOOR_FAIL,      /* protocol failure: close now; the door has queued its
 			 * last words, which are sent first (life_close_after) */
 };

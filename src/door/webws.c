@@ -29,7 +29,7 @@ int web_ws_join(uint16_t c, unsigned *wake)
 	web_slots[c].joining = 0;
 	peer_format(&conns[c].peer, name, sizeof name);
 	log_info("connect %s as %s (websocket)", name, conns[c].nick);
-	return DOOR_DONE;
+	return DOOR_JOINED;
 }
 
 /* Hands a whole message to the chat, as the line door does a line. */

@@ -58,20 +58,6 @@ static void peer_of(const struct sockaddr_storage *ss, struct peer *p)
 	}
 }
 
-/* Greets c and puts it in the lobby, or tries again next turn if the
- * lobby cannot take its join event yet. */
-void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
-{
-	char name[64];
-
-	if (chat_connect(c, wake) == CHAT_DEFER) {
-		retry_soon(w, c, now);
-		return;
-	}
-	peer_format(&conns[c].peer, name, sizeof name);
-	log_info("connect %s as %s", name, conns[c].nick);
-}
-
 /* Tells a refused client why, in its door's form, and closes. */
 static void refuse(int fd, enum door_kind door, const char *line)
 {
@@ -97,13 +83,14 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 		close(fd);
 		return;
 	}
-	if (wcfg.max_per_ip && conn_count_peer(&p) >= wcfg.max_per_ip) {
+	enum alloc_refusal why;
+	uint16_t c = conn_alloc(fd, w->id, &p, door, wcfg.max_per_ip, &why);
+	if (c == CONN_NONE && why == ALLOC_PER_PEER) {
 		log_info("refused %s: --max-per-ip %u reached", name, wcfg.max_per_ip);
 		metric_add(&metrics.refusals[REFUSE_PER_IP]);
 		refuse(fd, door, "! full: too many connections from your address\n");
 		return;
 	}
-	uint16_t c = conn_alloc(fd, w->id, &p, door);
 	if (c == CONN_NONE) {
 		log_info("refused %s: connection table full (%u)", name, conn_limit());
 		snprintf(line, sizeof line, "! full: the server is full (%u connections)\n", conn_limit());
@@ -125,18 +112,9 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	}
 	k->last_input_ms = k->refill_ms = now;
 	k->tokens = (int32_t)(wcfg.burst < 2000000 ? wcfg.burst : 2000000) * 1000;
-	k->want_read = 1;       /* it may have sent already */
-	const struct door_ops *d = door_get(door);
-	d->open(c);
 	atomic_fetch_add(&metrics.conns[door], 1);
 	metric_add(&metrics.accepted[door]);
-	if (d->handshake_ms) {          /* its door makes it join later */
-		k->drain_deadline_ms = now + d->handshake_ms;
-		atomic_store(&k->state, CONN_DOOR);
-	} else {
-		try_connect(w, c, now, wake);
-	}
-	ready_push(w, c);
+	life_start(w, c, now, wake);
 }
 
 void accept_some(struct worker *w, const struct listener *l, int64_t now, unsigned *wake)

@@ -28,7 +28,7 @@ static enum input_result handle_units(struct worker *w, uint16_t c, const struct
 {
 	struct conn *k = &conns[c];
 
-	while ((k->state == CONN_OPEN || k->state == CONN_DOOR) && !k->leave) {
+	while (k->state == CONN_OPEN || k->state == CONN_DOOR) {
 		if (!has_token(k, now)) {
 			w->resume_ms = w->resume_ms < token_due(k, now) ? w->resume_ms : token_due(k, now);
 			return INPUT_WAIT;
@@ -36,18 +36,25 @@ static enum input_result handle_units(struct worker *w, uint16_t c, const struct
 		switch (d->step(c, wake)) {
 		case DOOR_MORE:
 			return INPUT_DONE;
-		case DOOR_DEFER:
-			w->resume_ms = w->resume_ms < now + 1 ? w->resume_ms : now + 1;
-			return INPUT_WAIT;
+		case DOOR_DEFER:        /* kept by the door; the deadline is ours */
+			*closed = life_defer(w, c, now, wake);
+			return *closed ? INPUT_DONE : INPUT_WAIT;
 		case DOOR_DONE:
 			k->tokens -= wcfg.rate ? 1000 : 0;
+			k->deadline_ms = 0;     /* no longer waiting */
+			break;
+		case DOOR_JOINED:
+			k->tokens -= wcfg.rate ? 1000 : 0;
+			life_go(w, c, CONN_OPEN, LEAVE_NONE, now, wake);
 			break;
 		case DOOR_LEAVE:
 			k->tokens -= wcfg.rate ? 1000 : 0;
-			begin_drain(w, c, now);
-			break;
+			k->deadline_ms = 0;
+			*closed = life_go(w, c, CONN_LEAVING, LEAVE_QUIT, now, wake);
+			return INPUT_DONE;
 		case DOOR_FAIL:
-			life_close_after(w, c, now, wake);
+			k->deadline_ms = 0;
+			*closed = life_go(w, c, CONN_LEAVING, LEAVE_FAIL, now, wake);
 			return INPUT_DONE;
 		}
 	}
@@ -65,7 +72,7 @@ static enum input_result read_units(struct worker *w, uint16_t c, const struct d
 		if (r != INPUT_DONE || *closed || (k->state != CONN_OPEN && k->state != CONN_DOOR))
 			return r;
 		if (k->eof) {   /* a partial last unit is dropped */
-			*closed = leave(w, c, LEAVE_EOF, now, wake);
+			*closed = life_go(w, c, CONN_LEAVING, LEAVE_EOF, now, wake);
 			return INPUT_DONE;
 		}
 		if (!k->want_read)
@@ -87,8 +94,7 @@ static enum input_result read_units(struct worker *w, uint16_t c, const struct d
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			k->want_read = 0;
 		} else if (errno != EINTR) {
-			mark_dead(c);
-			*closed = leave(w, c, LEAVE_ERROR, now, wake);
+			*closed = life_go(w, c, CONN_LEAVING, LEAVE_ERROR, now, wake);
 			return INPUT_DONE;
 		}
 	}
