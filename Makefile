@@ -69,7 +69,7 @@ LDFLAGS += $(SPECS) $(ARCH_LDFLAGS) -static -Wl,--gc-sections -pthread
 # protocols), util/ (settings, logging, small helpers), main.c.
 SERVER_DIRS  := core loop door util
 NATTERD_SRCS := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.c)) src/main.c
-SERVER_HDRS  := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.h))
+SERVER_HDRS  := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.h)) src/door/web/page_gz.h
 # The pure code (bytes in, actions out): unit tested and fuzzed alone.
 PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c \
                 src/door/http.c src/door/ws.c src/door/metrics.c src/util/sha1.c src/util/base64.c

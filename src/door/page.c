@@ -1,5 +1,5 @@
 /* The chat page (door/web/page.html), gzipped at build time into
- * build/gen/page_gz.h by door/web.mk: web_page_gz, its length and its
+ * door/web/page_gz.h by door/web.mk: web_page_gz, its length and its
  * ETag. */
 #include "door/web.h"
-#include "page_gz.h"
+#include "door/web/page_gz.h"

@@ -32,7 +32,7 @@ struct web_slot {
 };
 extern struct web_slot web_slots[MAX_CONNS];
 
-/* The page, gzipped at build time (build/gen/page_gz.h, see web.mk). */
+/* The page, gzipped at build time (door/web/page_gz.h, see web.mk). */
 extern const unsigned char web_page_gz[];
 extern const unsigned web_page_gz_len;
 extern const char web_page_etag[];
