@@ -684,6 +684,33 @@ def test_shutdown_reaches_ws():
     ws.expect(r"! shutdown: .*")
 
 
+@test
+def test_no_heap():
+    # natterd-mallocwrap aborts on any heap call after its ready line.
+    path = os.path.join(natlib.BUILD, "test", "natterd-mallocwrap")
+    if TARGET != "host" or not os.path.exists(path):
+        raise Skip("no %s (make test-builds)" % path)
+    s = WebServer(binary_path=path).start()
+    try:
+        for p in ("/", "/metrics", "/nothing"):
+            get(s.web, p)
+        c = s.connect()
+        ws = WS(s.web)
+        c.expect(r"-- %s joined lobby" % ws.nick)
+        ws.say("no heap here")
+        c.expect(r"<%s> no heap here" % ws.nick)
+        ws.send_frame(9, b"p")
+        ws.send_frame(1, b"\xff")
+        if ws.close_frame() != 1007:
+            raise AssertionError("no 1007")
+        if s.proc.poll() is not None:
+            raise AssertionError("natterd-mallocwrap died: %s" % s.stderr()[-300:])
+    finally:
+        rc = s.stop()
+    if rc != 0:
+        raise AssertionError("natterd-mallocwrap exited %s: %s" % (rc, s.stderr()[-300:]))
+
+
 def main():
     global TARGET
     ap = argparse.ArgumentParser()
