@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 	struct chat_settings cs = { host_name(&cfg), cfg.quiet, cfg.idle_timeout };
 	chat_init(&cs);
 
-	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, DOOR_LINE, ls, MAX_LISTENERS);
+	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, DOOR_LINE, 0, ls, MAX_LISTENERS);
 	if (nls <= 0)
 		return 1;
 	int nline = nls;
@@ -116,14 +116,15 @@ int main(int argc, char **argv)
 		struct web_settings wcs = { .norigins = cfg.nweb_origins };
 		memcpy(wcs.origins, cfg.web_origins, sizeof wcs.origins);
 		web_init(&wcs);
-		int n = listen_open(cfg.bind, cfg.nbind, cfg.web_port, DOOR_WEB, ls + nls, MAX_LISTENERS);
+		int n = listen_open(cfg.bind, cfg.nbind, cfg.web_port, DOOR_WEB, !cfg.web_port_given,
+				    ls + nls, MAX_LISTENERS);
 		if (n > 0)
 			nls += n;
 		else if (cfg.web_port_given || errno != EADDRINUSE)
 			return 1;
 		else    /* PROTOCOL.md: a default port in use leaves its door closed */
-			log_warn("web door left closed: port %u is in use (--web PORT picks another)",
-				 cfg.web_port);
+			log_warn("web door left closed: %s is in use (--web PORT picks another)",
+				 ls[nls].name);
 	}
 	if (cfg.user)
 		drop_privileges(cfg.user);

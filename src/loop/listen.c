@@ -80,7 +80,7 @@ static int open_one(struct sockaddr_storage *ss, socklen_t len, struct listener 
 }
 
 int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
-		enum door_kind door, struct listener *out, unsigned max)
+		enum door_kind door, int optional, struct listener *out, unsigned max)
 {
 	static const char *const any[] = { "0.0.0.0", "::" };
 	int defaults = naddrs == 0;
@@ -104,7 +104,8 @@ int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
 				continue;
 			}
 			int e = errno;  /* the caller tells EADDRINUSE apart */
-			log_error("cannot listen on %s: %s", out[n].name, strerror(e));
+			if (!optional || e != EADDRINUSE)
+				log_error("cannot listen on %s: %s", out[n].name, strerror(e));
 			for (unsigned k = 0; k < n; k++)
 				close(out[k].fd);
 			errno = e;
