@@ -35,6 +35,13 @@
 #define QUIET_PROBE_MS 5000      /* a quiet client's socket is looked at this often */
 #define THREAD_STACK (64 * 1024)
 
+/* Logging (util/log.c): workers queue their lines; the main thread writes
+ * them, so a slow or full stderr never blocks a worker. */
+#define LOG_LINE_MAX 1024        /* bytes of one log line, prefix included */
+#define LOG_RING_LINES 64        /* lines queued for the main thread; more are dropped (and counted) */
+#define LOG_CONN_LINES_PER_SEC 20 /* connect/disconnect/refused lines a second; more are counted */
+#define LOG_FLUSH_MS 1000        /* how long the main thread waits for stderr to take its lines */
+
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535
 #error "connection and message indexes are 16-bit"
 #endif
