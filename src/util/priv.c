@@ -11,7 +11,7 @@
  * allocator and a few KiB into a binary that otherwise needs neither.
  * Users from NSS modules (LDAP and the like) are not seen; on a board
  * that is no loss. */
-/* A uid or gid field: decimal digits only, not empty, below (uid_t)-1
+/* A uid or gid field: decimal digits only, not empty, at most 0xfffffffe
  * (which means "no id" to setuid and friends). */
 static int parse_id(const char *s, unsigned long *out)
 {
@@ -22,9 +22,11 @@ static int parse_id(const char *s, unsigned long *out)
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return 0;
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v >= 0xffffffffUL)
+		unsigned long d = (unsigned long)(*s - '0');
+		/* checked before it is computed: unsigned long is 32 bits on ARM */
+		if (v > (0xfffffffeUL - d) / 10)
 			return 0;
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 1;
