@@ -230,6 +230,12 @@ def run_with_passwd(passwd_text, user, timeout=10):
     (exit status or None if still running after `timeout`, stderr)."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         raise natlib.Skip("needs root and unshare for a private /etc/passwd")
+    # Only in a private mount namespace: a bind mount there never reaches
+    # the machine's /etc/passwd.
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise natlib.Skip("no private mount namespace here: " + r.stderr.strip())
     d = tempfile.mkdtemp(prefix="natter-passwd-")
     fake = os.path.join(d, "passwd")
     with open(fake, "w") as f:
