@@ -7,6 +7,8 @@
 #   make V=1                  show the commands
 #   make run                  install what is missing, build, run natterd
 #   make test                 install what is missing, build all, run tests
+#   make test SUITES=PATTERN  only the suites whose names contain PATTERN
+#   make check-fresh          make test on a fresh Debian 12 root (tests/fresh/)
 #   make size                 size of every static build, checked against budgets
 #   make install DESTDIR= PREFIX=/usr/local
 #
@@ -142,7 +144,7 @@ test:
 	$(Q)bash toolchain/install-deps.sh $(ALL_TARGETS)
 	$(Q)$(MAKE) --no-print-directory all-targets
 	$(Q)$(MAKE) --no-print-directory test-builds
-	$(Q)bash tests/run-suites
+	$(Q)bash tests/run-suites $(SUITES)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

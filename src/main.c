@@ -79,6 +79,7 @@ static void wait_for_stop(const sigset_t *sigs)
 		}
 		if (sig == SIGHUP)
 			log_info("SIGHUP ignored (settings are read at start only)");
+		log_tick();     /* every wake, LOG_WAKE_SIGNAL included */
 		int64_t now = now_ms();
 		/* Ping at half the interval, and only while every worker turns. */
 		if (wd_usec && now - last_ping >= (int64_t)(wd_usec / 2000) - 10 &&
@@ -136,13 +137,17 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, LOG_WAKE_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	log_async_start();
 
 	struct worker_settings ws = {
 		cfg.rate, cfg.burst, cfg.idle_timeout, cfg.max_per_ip, &cfg.allow,
 	};
-	if (workers_start(cfg.workers, ls, nls, &ws) < 0)
+	if (workers_start(cfg.workers, ls, nls, &ws) < 0) {
+		log_async_stop();
 		return 1;
+	}
 	for (int i = 0; i < nls; i++) {
 		strcat(names, i == nline ? "; web " : i ? ", " : "");
 		strcat(names, ls[i].name);
@@ -157,6 +162,7 @@ int main(int argc, char **argv)
 	wait_for_stop(&sigs);
 	notify("STOPPING=1");
 	workers_stop();
+	log_async_stop();
 	log_info("stopped");
 	return 0;
 }
