@@ -3,7 +3,7 @@
 Server(target) starts build/TARGET/natterd on a free loopback port (it is
 started with -p 0 and the port is read from its ready line), and stops it by
 PID. Client wraps one socket with line reads that time out instead of
-hanging. Results are printed in the runner's format by Suite.
+hanging. Suite records results for tests/run-suites (see result()).
 """
 import os, re, resource, select, signal, socket, subprocess, sys, time, traceback
 
@@ -210,8 +210,29 @@ class Client:
             pass
 
 
+# Where results go. tests/run-suites names a file in NATTER_RESULTS; it is
+# taken out of the environment here so that no child process (a nested test
+# runner, natterd, a tool) can ever add lines to it. Unset (a suite run by
+# hand): results go to stdout. See tests/lib.sh for the line format.
+RESULTS = os.environ.pop("NATTER_RESULTS", None)
+KINDS = ("PASS", "FAIL", "SKIP", "CANNOT")
+
+
+def result(kind, name, why=""):
+    """Record one result. kind: PASS, FAIL, SKIP (this machine could run it:
+    a failure under CI=true) or CANNOT (this machine truly cannot: a skip
+    even in CI). The human-readable line goes to stdout either way."""
+    assert kind in KINDS, kind
+    why = " ".join(str(why).split())
+    line = "%s %s%s" % (kind, name, (": " + why) if why else "")
+    if RESULTS:
+        with open(RESULTS, "a") as f:
+            f.write(line + "\n")
+    print(line, flush=True)
+
+
 class Suite:
-    """Runs test functions and prints PASS/FAIL/SKIP lines for tests/run-suites."""
+    """Runs test functions and records a PASS/FAIL/SKIP/CANNOT result each."""
 
     def __init__(self, prefix=""):
         self.prefix = prefix
@@ -222,19 +243,32 @@ class Suite:
         t0 = time.time()
         try:
             fn(*args)
+        except Cannot as e:
+            result("CANNOT", full, e)
+            return
         except Skip as e:
-            print("SKIP %s: %s" % (full, e), flush=True)
+            result("SKIP", full, e)
             return
         except Exception as e:
             self.failed += 1
-            print("FAIL %s: %s: %s" % (full, type(e).__name__, str(e)[:500]), flush=True)
             traceback.print_exc(file=sys.stdout)
+            result("FAIL", full, "%s: %s" % (type(e).__name__, str(e)[:500]))
             return
-        print("PASS %s (%.2fs)" % (full, time.time() - t0), flush=True)
+        result("PASS", full, "%.2fs" % (time.time() - t0))
+
+    def fail(self, name, why):
+        self.failed += 1
+        result("FAIL", self.prefix + name, why)
 
 
 class Skip(Exception):
-    pass
+    """A test this machine could run but did not (a tool missing that could be
+    installed, no qemu, not root in CI): counted as a failure under CI=true."""
+
+
+class Cannot(Skip):
+    """A test this machine truly cannot run (no IPv6 in this kernel, an
+    emulator that cannot do it): a skip even under CI=true."""
 
 
 # ---------------------------------------------------------------------------

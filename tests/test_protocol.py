@@ -1777,7 +1777,7 @@ def default_rate_slows_not_drops():
 @test()
 def ipv6_loopback():
     if not socket.has_ipv6:
-        raise Skip("no IPv6 in this Python")
+        raise natlib.Cannot("no IPv6 in this Python")
     with Srv(bind="::1") as s:
         a = s.conn()
         b = s.conn()
@@ -1833,7 +1833,7 @@ def main():
     suite = Suite(prefix)
     path = natlib.binary(TARGET)
     if not os.path.exists(path):
-        print("FAIL %sbinary: %s is missing (make TARGET=%s)" % (prefix, path, TARGET), flush=True)
+        natlib.result("FAIL", prefix + "binary", "%s is missing (make TARGET=%s)" % (path, TARGET))
         return 1
     t0 = time.time()
     for name, fn in tests:
