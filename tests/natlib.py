@@ -19,6 +19,44 @@ def raise_fd_limit(want=65536):
         resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
 
 
+def tcp_send_queue(local_port, remote_port):
+    """Bytes in the send queue of the loopback TCP socket LOCAL_PORT ->
+    REMOTE_PORT (natterd's side of a client), from /proc/net/tcp{,6}."""
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                lp = int(fields[1].rsplit(":", 1)[1], 16)
+                rp = int(fields[2].rsplit(":", 1)[1], 16)
+                if lp == local_port and rp == remote_port:
+                    return int(fields[4].split(":")[0], 16)
+    raise AssertionError("no socket %d -> %d in /proc/net/tcp" % (local_port, remote_port))
+
+
+def fill_kernel_buffers(sender, reader, stuck, port, width=495, batch=20, limit=40000):
+    """SENDER says lines (read by READER) until the kernel's buffers towards
+    STUCK (a client that never reads) are full: natterd's side of it stops
+    growing its send queue (/proc/net/tcp). Returns how many lines were
+    said; natterd then holds between 0 and BATCH of them in its own queue.
+    Line i is "%05d" % i + "s" * WIDTH."""
+    sent, last_q = 0, -1
+    while True:
+        if sent > limit:
+            raise AssertionError("the kernel's buffers towards the stuck client never filled")
+        for i in range(sent, sent + batch):
+            sender.say("%05d" % i + "s" * width)
+        for i in range(sent, sent + batch):
+            line = reader.line()
+            want = "<%s> %05d%s" % (sender.nick, i, "s" * width)
+            if line != want:
+                raise AssertionError("%s: expected %r, got %r" % (reader.nick, want[:40], line))
+        sent += batch
+        q = tcp_send_queue(port, stuck.sock.getsockname()[1])
+        if q == last_q:
+            return sent
+        last_q = q
+
+
 def emulator(target):
     """The command prefix that runs TARGET's binaries here (qemu for ARM)."""
     path = os.path.join(BUILD, target, "emulator")

@@ -1390,18 +1390,6 @@ SHUTDOWN_MARGIN_S = 1.0
 STUCK_LINES = 30          # queued inside natterd, well under too-slow (OUTQ_LEN 128)
 
 
-def tcp_send_queue(local_port, remote_port):
-    """Bytes in the send queue of the loopback TCP socket LOCAL_PORT ->
-    REMOTE_PORT (natterd's side of a client), from /proc/net/tcp{,6}."""
-    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(path) as f:
-            for line in f.readlines()[1:]:
-                fields = line.split()
-                lp = int(fields[1].rsplit(":", 1)[1], 16)
-                rp = int(fields[2].rsplit(":", 1)[1], 16)
-                if lp == local_port and rp == remote_port:
-                    return int(fields[4].split(":")[0], 16)
-    raise AssertionError("no socket %d -> %d in /proc/net/tcp" % (local_port, remote_port))
 
 
 @test()
@@ -1417,18 +1405,7 @@ def shutdown_with_stuck_reader():
         # STUCK_LINES more inside natterd: part way, not to too-slow.
         # Without the first step the kernel takes everything and the
         # shutdown has nothing to drain.
-        sent, last_q, flat = 0, -1, 0
-        while flat < 1:
-            if sent > 40000:
-                raise AssertionError("the kernel's buffers towards the stuck reader never filled")
-            for i in range(sent, sent + 20):
-                a.say("%05d" % i + "s" * 495)
-            for i in range(sent, sent + 20):
-                want(b, "<%s> %05d%s" % (a.nick, i, "s" * 495))
-            sent += 20
-            q = tcp_send_queue(s.port, slow.sock.getsockname()[1])
-            flat = flat + 1 if q == last_q else 0
-            last_q = q
+        sent = natlib.fill_kernel_buffers(a, b, slow, s.port)
         for i in range(sent, sent + STUCK_LINES):
             a.say("%05d" % i + "s" * 495)
         for i in range(sent, sent + STUCK_LINES):
