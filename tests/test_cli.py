@@ -142,6 +142,71 @@ def notify_case(abstract):
     assert srv.stop() == 0
 
 
+def _ptrace(req, tid):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+    if libc.ptrace(req, tid, None, None) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "ptrace(%d, %d): %s" % (req, tid, os.strerror(e)))
+
+
+def test_watchdog_stops_when_a_worker_stops():
+    """docs/server.md: WATCHDOG=1 is sent only while every worker thread
+    turns. One worker is stopped on its own (ptrace: PTRACE_SEIZE then
+    PTRACE_INTERRUPT stop that thread only); the pings must stop within
+    the workers' allowed age (WATCHDOG_USEC + 2 s) and come back once it
+    runs again, while the other threads go on."""
+    PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH, WALL = 0x4206, 0x4207, 17, 0x40000000
+    ns = NotifySocket(True)
+    env = dict(os.environ, NOTIFY_SOCKET=ns.name, WATCHDOG_USEC="1000000")
+    srv = Server(TARGET, ["-w", "2"], env=env).start()
+    tid = None
+    try:
+        ns.expect("READY=1")
+        ns.expect("WATCHDOG=1")
+        pid = srv.pid()
+        tids = sorted(int(t) for t in os.listdir("/proc/%d/task" % pid) if int(t) != pid)
+        assert tids, "no thread besides the main one"
+        tid = tids[0]          # the first thread started after main: a worker
+        try:
+            _ptrace(PTRACE_SEIZE, tid)
+        except OSError as e:
+            raise natlib.Skip("cannot ptrace natterd's worker here: %s" % e)
+        _ptrace(PTRACE_INTERRUPT, tid)
+        os.waitpid(tid, WALL)
+        t_stop = time.time()
+        pings = []
+        ns.sock.settimeout(0.5)
+        while time.time() < t_stop + 7:
+            try:
+                if ns.sock.recv(4096) == b"WATCHDOG=1":
+                    pings.append(time.time() - t_stop)
+            except socket.timeout:
+                pass
+        _ptrace(PTRACE_DETACH, tid)
+        tid = None
+        late = [p for p in pings if p > 3 + 1.5]
+        assert not late, "WATCHDOG=1 still sent %s s after a worker stopped" % (
+            ", ".join("%.1f" % p for p in late))
+        ns.sock.settimeout(natlib.TIMEOUT)
+        t_go = time.time()
+        ns.expect("WATCHDOG=1")
+        assert time.time() - t_go < 3, "pings came back only after %.1f s" % (time.time() - t_go)
+        a = srv.connect()
+        assert a.cmd("/stats").startswith("= stats:")
+        a.close()
+    finally:
+        if tid is not None:
+            try:
+                _ptrace(PTRACE_DETACH, tid)
+            except OSError:
+                pass
+        srv.proc.send_signal(signal.SIGTERM)
+    ns.expect("STOPPING=1")
+    assert srv.stop() == 0
+
+
 def test_notify_path():
     notify_case(False)
 
