@@ -168,7 +168,9 @@ def test_watchdog_stops_when_a_worker_stops():
         pid = srv.pid()
         tids = sorted(int(t) for t in os.listdir("/proc/%d/task" % pid) if int(t) != pid)
         assert tids, "no thread besides the main one"
-        tid = tids[0]          # the first thread started after main: a worker
+        # The last thread started is a worker (under qemu-user the first
+        # one after main is qemu's own).
+        tid = tids[-1]
         try:
             _ptrace(PTRACE_SEIZE, tid)
         except OSError as e:

@@ -170,6 +170,11 @@ class Baseline:
         self.s = server
         self.fds = fds(server.pid())
         self.conns = self.connections()
+        # the probe's descriptor closes in natterd a moment later: wait for
+        # it, so a test that counts free descriptors next counts right
+        deadline = time.time() + natlib.TIMEOUT
+        while fds(server.pid()) != self.fds and time.time() < deadline:
+            time.sleep(0.01)
 
     def connections(self):
         probe = connect(self.s)
