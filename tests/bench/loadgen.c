@@ -80,6 +80,7 @@ static double rate = 10.0;
 static int window;              /* in-flight messages per sender */
 static int server_pid;
 static int concurrency = 64;
+static int batch = 1;           /* fan-out: messages per write() */
 static int rooms = 100;         /* idle natter clients spread over this many rooms */
 static double timeout_s = 30.0; /* handshake and drain limits */
 static const char *steps_arg = "1,1000,10000";
@@ -101,6 +102,7 @@ static uint64_t *progress_ns;   /* per sender: when completed last moved */
 static uint16_t *ackcnt;        /* per sender x window */
 static uint32_t *expect;        /* per receiver x sender: next sequence */
 static uint64_t ok, lost, dups, garbled, echoed, errlines, stalls, run_deliv;
+static uint64_t cut_slow;       /* "! too-slow" lines: the server cut us for not reading */
 static uint64_t last_rx_ns;
 static int printed_unexpected;
 
@@ -435,6 +437,8 @@ static void handle_line(struct client *c, char *p, size_t len)
 			return;
 		if (len >= 2 && !memcmp(p, "! ", 2)) {
 			errlines++;
+			if (len >= 10 && !memcmp(p, "! too-slow", 10))
+				cut_slow++;
 			unexpected(c, "error line", p, len);
 			return;
 		}
@@ -686,6 +690,30 @@ static int proc_status(long *rss_kib, long *threads)
 	return zombie || *rss_kib < 0 ? -2 : 0;
 }
 
+/* The kernel's count of connections dropped because a listen queue was
+ * full (TcpExt ListenOverflows, for this network namespace), or -1. */
+static long long listen_overflows(void)
+{
+	FILE *f = fopen("/proc/net/netstat", "r");
+	if (!f)
+		return -1;
+	static char head[4096], vals[4096];
+	long long result = -1;
+	while (fgets(head, sizeof head, f) && fgets(vals, sizeof vals, f)) {
+		if (strncmp(head, "TcpExt:", 7))
+			continue;
+		char *hs, *vs, *h = strtok_r(head, " \n", &hs), *v = strtok_r(vals, " \n", &vs);
+		while (h && v) {
+			if (!strcmp(h, "ListenOverflows"))
+				result = atoll(v);
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+	}
+	fclose(f);
+	return result;
+}
+
 static int server_alive(void)
 {
 	long long t;
@@ -810,11 +838,15 @@ static void run_traffic(void)
 					completed[i] = sent[i];
 					progress_ns[i] = now;
 				}
-				/* one write() per message, as a chat client sends a line */
+				/* one write() per message, as a chat client sends a
+				 * line (--batch K: up to K messages per write) */
 				while (sent[i] - completed[i] < (uint32_t)window &&
 				       (count_per_sender < 0 || sent[i] < count_per_sender) &&
 				       c->state == C_READY && !c->wblocked) {
-					queue_message(c, now);
+					int k = 0;
+					while (k++ < batch && sent[i] - completed[i] < (uint32_t)window &&
+					       (count_per_sender < 0 || sent[i] < count_per_sender))
+						queue_message(c, now);
 					flush_out(c);
 				}
 			}
@@ -908,6 +940,7 @@ static void run_idle(void)
 		if (target > nclients)
 			target = nclients;
 		uint64_t t0 = now_ns();
+		long long lo0 = listen_overflows();
 		int rc = open_clients(have, target);
 		have = target;
 		/* Quiet period: the join notices and registration replies drain. */
@@ -919,10 +952,17 @@ static void run_idle(void)
 		int alive = server_pid ? proc_status(&rss, &thr) == 0 : 1;
 		if (!alive)
 			rss = thr = -1;
-		printf("idle proto=%s target=%d held=%d peak=%d failed=%d closed=%d rss_kib=%ld threads=%ld "
-		       "seconds=%.2f server=%s\n",
-		       pname, target, n_ready, peak_ready, n_failed, n_closed, rss, thr, (now_ns() - t0) / 1e9,
-		       alive ? "alive" : "dead");
+		long long lo1 = listen_overflows();
+		/* held: handshake done and still open. pending: connected
+		 * or connecting, but no greeting yet when the step gave up
+		 * waiting; failed: connect refused; closed: cut by the server
+		 * (cut_slow of them told "too-slow"). listen_overflows: the
+		 * kernel's count for the whole namespace during the step. */
+		printf("idle proto=%s target=%d held=%d peak=%d pending=%d failed=%d closed=%d cut_slow=%llu "
+		       "listen_overflows=%lld rss_kib=%ld threads=%ld seconds=%.2f server=%s\n",
+		       pname, target, n_ready, peak_ready, n_opened - n_ready - n_failed - n_closed, n_failed,
+		       n_closed, (unsigned long long)cut_slow, lo0 >= 0 && lo1 >= 0 ? lo1 - lo0 : -1LL,
+		       rss, thr, (now_ns() - t0) / 1e9, alive ? "alive" : "dead");
 		fflush(stdout);
 		/* Clients the server cut are not replaced: the next step
 		 * still adds its share, and `held` tells what is left. */
@@ -940,7 +980,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: loadgen fanout|latency|idle -p PORT [-P natter|ncat|irc] [-H ADDR] [-n CLIENTS]\n"
 		"         [-d SECONDS | -m MSGS_PER_SENDER] [-r MSGS_PER_S] [-w WINDOW] [--pid PID]\n"
-		"         [--steps 1,1000,10000] [--rooms K] [--concurrency C] [-t TIMEOUT] [-v]\n");
+		"         [--steps 1,1000,10000] [--rooms K] [--concurrency C] [--batch K] [-t TIMEOUT] [-v]\n");
 	exit(2);
 }
 
@@ -995,6 +1035,8 @@ int main(int argc, char **argv)
 			steps_arg = v;
 		} else if (!strcmp(a, "--rooms")) {
 			rooms = atoi(v);
+		} else if (!strcmp(a, "--batch")) {
+			batch = atoi(v);
 		} else if (!strcmp(a, "--concurrency")) {
 			concurrency = atoi(v);
 		} else if (!strcmp(a, "-t")) {
@@ -1003,7 +1045,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (port <= 0 || nclients < 1 || nclients > 65535 || rate <= 0 || concurrency < 1)
+	if (port <= 0 || nclients < 1 || nclients > 65535 || rate <= 0 || concurrency < 1 || batch < 1)
 		usage();
 	if (mode == M_IDLE) {
 		int maxstep = 0;
