@@ -60,6 +60,8 @@ struct client {
 	uint8_t wblocked;       /* EPOLLOUT armed: the socket refused bytes */
 	uint8_t prefix_len;
 	uint8_t skipping;       /* inside an overlong line, dropped up to its LF */
+	uint8_t ws;             /* natter lines in WebSocket frames (--ws-every) */
+	uint8_t upgraded;       /* ws: the server's 101 has been read */
 	char prefix[PREFIX_MAX]; /* what the server puts before our payload */
 	char *carry;            /* partial line kept between reads */
 	uint32_t carry_len;
@@ -73,6 +75,8 @@ static enum proto proto = P_NATTER;
 static enum mode mode = M_FANOUT;
 static const char *host = "127.0.0.1";
 static int port;
+static int web_port;           /* natterd's web door (--web-port) */
+static int ws_every;           /* every K-th client speaks WebSocket (0: none) */
 static int nclients = 10;
 static double duration = 2.0;
 static long count_per_sender = -1; /* -m: fixed number of messages instead of -d */
@@ -266,9 +270,50 @@ static void flush_out(struct client *c)
 	set_wblocked(c, 0);
 }
 
+/* A WebSocket client frame: text, FIN, masked (RFC 6455 5.2, 5.3). The
+ * mask is fixed: it only has to be there, and the server unmasks any. */
+static void queue_ws_frame(struct client *c, int opcode, const char *data, size_t len)
+{
+	static const unsigned char key[4] = { 0x5a, 0x13, 0xc7, 0x81 };
+	char frame[8 + 1024];
+	size_t h = 0;
+	if (len > 1024)
+		len = 1024;
+	frame[h++] = (char)(0x80 | opcode);
+	if (len < 126) {
+		frame[h++] = (char)(0x80 | len);
+	} else {
+		frame[h++] = (char)(0x80 | 126);
+		frame[h++] = (char)(len >> 8);
+		frame[h++] = (char)(len & 0xff);
+	}
+	memcpy(frame + h, key, 4);
+	h += 4;
+	for (size_t i = 0; i < len; i++)
+		frame[h + i] = (char)(data[i] ^ key[i & 3]);
+	queue_out(c, frame, h + len);
+}
+
+/* One natter line (with its LF) or protocol bytes, as c speaks. */
+static void send_text(struct client *c, const char *text, size_t len)
+{
+	if (!c->ws || !c->upgraded) {
+		queue_out(c, text, len);
+		return;
+	}
+	while (len) {
+		const char *nl = memchr(text, '\n', len);
+		size_t one = nl ? (size_t)(nl - text) : len;
+		queue_ws_frame(c, 1, text, one);
+		one += nl ? 1 : 0;
+		text += one;
+		len -= one;
+	}
+}
+
 static void send_line(struct client *c, const char *text)
 {
-	queue_out(c, text, strlen(text));
+	send_text(c, text, strlen(text));
 }
 
 /* One message from c, stamped now. */
@@ -285,7 +330,7 @@ static void queue_message(struct client *c, uint64_t ts)
 	if (proto == P_IRC)
 		line[n++] = '\r';
 	line[n++] = '\n';
-	queue_out(c, line, n);
+	send_text(c, line, n);
 	sent[c->id]++;
 }
 
@@ -490,7 +535,9 @@ static void handle_line(struct client *c, char *p, size_t len)
 					became_ready(c);
 					return;
 				}
-				if (code[0] >= '4' && code[0] <= '5' && code[1] >= '0' && code[1] <= '9') {
+				/* 4xx/5xx but 422 (no MOTD: a server without one says so) */
+				if (code[0] >= '4' && code[0] <= '5' && code[1] >= '0' && code[1] <= '9' &&
+				    memcmp(code, "422 ", 4)) {
 					errlines++;
 					unexpected(c, "error reply", p, len);
 				}
@@ -527,6 +574,79 @@ static void close_client(struct client *c, const char *why)
 	c->carry = NULL;
 }
 
+static void keep_carry(struct client *c, const char *p, size_t rest)
+{
+	if (rest > CARRY_MAX) {
+		close_client(c, "frame or header too long");
+		return;
+	}
+	if (rest) {
+		if (!c->carry)
+			c->carry = xcalloc(1, CARRY_MAX);
+		memmove(c->carry, p, rest);
+	}
+	c->carry_len = (uint32_t)rest;
+}
+
+/* rbuf[0, end): the HTTP 101, then server frames (never masked), one
+ * natter line in each text frame. */
+static void ws_input(struct client *c, size_t end)
+{
+	size_t pos = 0;
+	if (!c->upgraded) {
+		const char *eoh = memmem(rbuf, end, "\r\n\r\n", 4);
+		if (!eoh) {
+			keep_carry(c, rbuf, end);
+			return;
+		}
+		if (end < 12 || memcmp(rbuf + 9, "101", 3)) {
+			unexpected(c, "WebSocket handshake refused", rbuf, end);
+			close_client(c, "handshake refused");
+			return;
+		}
+		c->upgraded = 1;
+		pos = (size_t)(eoh - rbuf) + 4;
+	}
+	while (end - pos >= 2) {
+		const unsigned char *f = (const unsigned char *)rbuf + pos;
+		size_t h = 2, len = f[1] & 0x7f;
+		if (len == 126) {
+			if (end - pos < 4)
+				break;
+			len = (size_t)f[2] << 8 | f[3];
+			h = 4;
+		} else if (len == 127) {
+			if (end - pos < 10)
+				break;
+			len = 0;
+			for (int i = 2; i < 10; i++)
+				len = len << 8 | f[i];
+			h = 10;
+		}
+		if (f[1] & 0x80 || len > CARRY_MAX) {
+			unexpected(c, "bad server frame", rbuf + pos, end - pos);
+			close_client(c, "bad frame");
+			return;
+		}
+		if (end - pos < h + len)
+			break;
+		int op = f[0] & 0x0f;
+		char *payload = rbuf + pos + h;
+		pos += h + len;
+		if (op == 1) {
+			handle_line(c, payload, len);
+		} else if (op == 8) {
+			close_client(c, "close frame");
+		} else if (op == 9) {
+			queue_ws_frame(c, 10, payload, len);
+			flush_out(c);
+		}
+		if (c->state == C_CLOSED)
+			return;
+	}
+	keep_carry(c, rbuf + pos, end - pos);
+}
+
 static void read_client(struct client *c)
 {
 	size_t have = c->carry_len;
@@ -544,6 +664,10 @@ static void read_client(struct client *c)
 		return;
 	}
 	last_rx_ns = now_ns();
+	if (c->ws) {
+		ws_input(c, have + (size_t)n);
+		return;
+	}
 	size_t end = have + (size_t)n, pos = 0;
 	char *nl;
 	while ((nl = memchr(rbuf + pos, '\n', end - pos))) {
@@ -577,7 +701,8 @@ static void read_client(struct client *c)
 
 static void start_connect(struct client *c)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)(c->ws ? web_port : port)) };
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		fprintf(stderr, "loadgen: bad address %s\n", host);
 		exit(2);
@@ -609,6 +734,15 @@ static void connected(struct client *c)
 	}
 	c->state = C_HANDSHAKE;
 	set_wblocked(c, 0);
+	if (c->ws) {
+		char req[256];
+		snprintf(req, sizeof req,
+			 "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+			 "Sec-WebSocket-Key: bmF0dGVyLWxvYWRnZW4tMQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+			 host, web_port);
+		send_line(c, req);
+		flush_out(c);
+	}
 	if (proto == P_IRC) {
 		char reg[128];
 		snprintf(reg, sizeof reg, "NICK b%s%d\r\nUSER b%d 0 * :bench\r\n", tag, c->id, c->id);
@@ -906,11 +1040,12 @@ static void run_traffic(void)
 		    n_closed == 0 && ok == want;
 	const char *pname = proto == P_NATTER ? "natter" : proto == P_NCAT ? "ncat" : "irc";
 	if (mode == M_FANOUT) {
-		printf("fanout proto=%s clients=%d window=%d seconds=%.3f sent=%llu deliveries=%llu "
+		printf("fanout proto=%s clients=%d ws_clients=%d window=%d seconds=%.3f sent=%llu deliveries=%llu "
 		       "rate=%.0f server_cpu=%.3f per_cpu_s=%.0f gen_cpu=%.3f gen_load=%.2f "
 		       "expected=%llu ok=%llu lost=%llu dup=%llu garbled=%llu echoed=%llu "
 		       "errors=%llu closed=%d stalls=%llu exact=%s\n",
-		       pname, nclients, window, secs, (unsigned long long)total_sent,
+		       pname, nclients, ws_every > 0 ? nclients / ws_every : 0, window, secs,
+		       (unsigned long long)total_sent,
 		       (unsigned long long)deliv_at_t1, deliv_at_t1 / secs, scpu,
 		       scpu > 0 ? deliv_at_t1 / scpu : 0.0, gcpu, gcpu / secs,
 		       (unsigned long long)want, (unsigned long long)ok, (unsigned long long)lost,
@@ -980,7 +1115,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: loadgen fanout|latency|idle -p PORT [-P natter|ncat|irc] [-H ADDR] [-n CLIENTS]\n"
 		"         [-d SECONDS | -m MSGS_PER_SENDER] [-r MSGS_PER_S] [-w WINDOW] [--pid PID]\n"
-		"         [--steps 1,1000,10000] [--rooms K] [--concurrency C] [--batch K] [-t TIMEOUT] [-v]\n");
+		"         [--steps 1,1000,10000] [--rooms K] [--concurrency C] [--batch K] [-t TIMEOUT] [-v]\n"
+		"         [--web-port PORT --ws-every K]   (natter: every K-th client over WebSocket)\n");
 	exit(2);
 }
 
@@ -1035,6 +1171,10 @@ int main(int argc, char **argv)
 			steps_arg = v;
 		} else if (!strcmp(a, "--rooms")) {
 			rooms = atoi(v);
+		} else if (!strcmp(a, "--web-port")) {
+			web_port = atoi(v);
+		} else if (!strcmp(a, "--ws-every")) {
+			ws_every = atoi(v);
 		} else if (!strcmp(a, "--batch")) {
 			batch = atoi(v);
 		} else if (!strcmp(a, "--concurrency")) {
@@ -1045,7 +1185,8 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (port <= 0 || nclients < 1 || nclients > 65535 || rate <= 0 || concurrency < 1 || batch < 1)
+	if (port <= 0 || nclients < 1 || nclients > 65535 || rate <= 0 || concurrency < 1 || batch < 1 ||
+	    ws_every < 0 || (ws_every && (proto != P_NATTER || web_port <= 0)))
 		usage();
 	if (mode == M_IDLE) {
 		int maxstep = 0;
@@ -1080,6 +1221,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nclients; i++) {
 		cl[i].id = i;
 		cl[i].fd = -1;
+		cl[i].ws = ws_every > 0 && i % ws_every == ws_every - 1;
 	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
