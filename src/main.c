@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 	struct chat_settings cs = { host_name(&cfg), cfg.quiet, cfg.idle_timeout };
 	chat_init(&cs);
 
-	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, ls, MAX_LISTENERS);
+	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, DOOR_LINE, ls, MAX_LISTENERS);
 	if (nls <= 0)
 		return 1;
 	if (cfg.user)

@@ -24,6 +24,7 @@
 #define ROOM_MAX 16
 #define OUTQ_LEN 128            /* per-connection queue of lines (power of 2) */
 #define OUTQ_EVENT_RESERVE 16   /* queue slots only server events may use */
+#define OUTQ_LOW_POOL 16        /* lines a blocked client may hold while the pool runs low */
 #define MAX_WORKERS 16
 #define DEFAULT_WORKERS_CAP 4   /* default -w: CPUs, at most this */
 #define DEFAULT_PORT 8080
@@ -35,7 +36,9 @@
 #define CLOSE_FLUSH_MS 5000     /* how long a closing client may drain */
 #define STALL_TICKS 30           /* seconds a blocked client may hold its queue */
 #define STALL_TICKS_LOW_POOL 3  /* ... while the message pool runs low */
-#define QUIET_PROBE_MS 5000      /* a quiet client's socket is looked at this often */
+#define JOIN_WAIT_MS 5000       /* a new client may wait this long for the lobby */
+#define DEFER_WAIT_MS 10000     /* a line may wait this long for queue or pool room */
+#define LEAVE_WAIT_MS 5000      /* a leaving client may wait this long for its room */
 #define HISTORY_DEFAULT 50      /* lines a room keeps without --history */
 #define HISTORY_ASK_MAX 9999    /* largest N of /history N */
 /* `<nick> text` or `* nick text`: the longest line history copies. */

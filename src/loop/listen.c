@@ -80,7 +80,7 @@ static int open_one(struct sockaddr_storage *ss, socklen_t len, struct listener 
 }
 
 int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
-		struct listener *out, unsigned max)
+		enum door_kind door, struct listener *out, unsigned max)
 {
 	static const char *const any[] = { "0.0.0.0", "::" };
 	int defaults = naddrs == 0;
@@ -116,6 +116,7 @@ int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
 				     ((struct sockaddr_in6 *)&got)->sin6_port :
 				     ((struct sockaddr_in *)&got)->sin_port);
 		}
+		out[n].door = door;
 		n++;
 	}
 	return n;
