@@ -30,11 +30,9 @@ static int admit(uint16_t c, enum line_class cls, unsigned *wake)
 		return 0;
 	/* While the pool runs low, a client that is not taking its lines
 	 * may hold no more than a fair share of it: slow readers must not
-	 * pin the pool that everyone else needs. pool_low() (the pool's lock)
-	 * is asked last: this runs for every recipient of every line, and
-	 * most recipients are not blocked. */
-	if (atomic_load(&conns[c].wblocked) && conn_queued(&conns[c]) >= OUTQ_LOW_POOL &&
-	    pool_low()) {
+	 * pin the pool that everyone else needs. */
+	if (pool_low() && atomic_load(&conns[c].wblocked) &&
+	    conn_queued(&conns[c]) >= OUTQ_LOW_POOL) {
 		deliver_kill(c, wake);
 		return 0;
 	}
