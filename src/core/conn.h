@@ -20,6 +20,8 @@ enum conn_state {
 	CONN_OPEN,      /* in the chat: waits for an edge, or (deadline) for room */
 	CONN_LEAVING,   /* ending: reads no more; waits (deadline) for its room to take the line */
 	CONN_DRAINING,  /* out of the chat: sends what it is owed (deadline), then closes */
+	CONN_DOOR,      /* in its door's handshake (HTTP), not yet in the chat:
+			 * reads; waits (deadline: the door's handshake_ms) */
 };
 
 enum kill_reason {
@@ -61,6 +63,7 @@ struct conn {
 	uint8_t listed;         /* on its worker's ready list */
 	uint8_t leave;          /* enum leave_reason */
 	uint8_t door;           /* enum door_kind: the door it came in by */
+	uint8_t mid_line;       /* its queue was dropped with a line half written */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */
