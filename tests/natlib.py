@@ -110,6 +110,17 @@ class Server:
         with open(self.stderr_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
+    def wait_log(self, pattern, timeout=None):
+        """The first match of pattern in the server's stderr, waiting for it:
+        workers' lines reach the log through natterd's log ring, which its
+        main thread writes out at least once a second."""
+        deadline = time.time() + (TIMEOUT if timeout is None else timeout)
+        while True:
+            m = re.search(pattern, self.stderr())
+            if m or time.time() >= deadline:
+                return m
+            time.sleep(0.05)    # polling a file: there is nothing to block on
+
     def stdout(self):
         with open(self.stdout_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
