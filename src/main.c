@@ -108,6 +108,16 @@ int main(int argc, char **argv)
 	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, DOOR_LINE, ls, MAX_LISTENERS);
 	if (nls <= 0)
 		return 1;
+	if (!cfg.no_irc) {
+		int n = listen_open(cfg.bind, cfg.nbind, cfg.irc_port, DOOR_IRC, ls + nls,
+				    MAX_LISTENERS - nls);
+		if (n <= 0 && cfg.irc_port_given)
+			return 1;
+		if (n <= 0)
+			log_warn("IRC door closed: port %u cannot be had", cfg.irc_port);
+		else
+			nls += n;
+	}
 	if (cfg.user)
 		drop_privileges(cfg.user);
 	else if (geteuid() == 0)

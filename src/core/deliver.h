@@ -34,6 +34,9 @@ enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 /* To one connection; the caller holds the lock of c's room (if any). */
 enum deliver_result deliver_one(uint16_t c, uint16_t msg,
 				enum line_class cls, unsigned *wake);
+/* The same, for a line of room r (an IRC recipient's form names it). */
+enum deliver_result deliver_one_in(uint16_t c, int r, uint16_t msg,
+				   enum line_class cls, unsigned *wake);
 /* Free queue entries c may still fill with lines of this class. */
 unsigned deliver_space(uint16_t c, enum line_class cls);
 /* Marks c too slow: its owner closes it and tells the room. */

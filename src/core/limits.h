@@ -36,6 +36,14 @@
 #define DEFER_WAIT_MS 10000     /* a line may wait this long for queue or pool room */
 #define LEAVE_WAIT_MS 5000      /* a leaving client may wait this long for its room */
 #define THREAD_STACK (64 * 1024)
+#define DEFAULT_IRC_PORT 6667
+#define IRC_CHANNELS_MAX 8      /* rooms one IRC connection may be in at once */
+#define IRC_LINE_MAX 512        /* bytes of one IRC line, CR LF included */
+#define IRC_PARAMS_MAX 15       /* RFC 2812: at most 15 parameters */
+#define IRC_PING_MS 60000       /* an IRC client quiet this long is sent PING */
+#define IRC_PONG_MS 60000       /* ... and cut if it does not answer in this long */
+#define IRC_REG_MS 30000        /* a client must register (NICK/USER) this fast */
+#define IRC_QUEUE_MARGIN (IRC_CHANNELS_MAX + 2)  /* producers that may push at once */
 
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535
 #error "connection and message indexes are 16-bit"

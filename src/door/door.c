@@ -3,6 +3,7 @@
 
 static const struct door_ops *const doors[DOOR_KINDS] = {
 	[DOOR_LINE] = &door_line,
+	[DOOR_IRC] = &door_irc,
 };
 
 const struct door_ops *door_get(unsigned kind)
