@@ -4,6 +4,7 @@
 #include "util/config.h"
 #include "core/conn.h"
 #include "loop/listen.h"
+#include "door/door.h"
 #include "util/log.h"
 #include "util/notify.h"
 #include "core/pool.h"
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 {
 	static struct config cfg;
 	static struct listener ls[MAX_LISTENERS];
-	char names[MAX_LISTENERS * 66] = "";
+	char names[MAX_LISTENERS * 72] = "";
 	sigset_t sigs;
 
 	log_init();
@@ -137,6 +138,10 @@ int main(int argc, char **argv)
 		return 1;
 	for (int i = 0; i < nls; i++) {
 		strcat(names, i ? ", " : "");
+		if (ls[i].door != DOOR_LINE) {  /* "irc 127.0.0.1:6667" */
+			strcat(names, door_get(ls[i].door)->name);
+			strcat(names, " ");
+		}
 		strcat(names, ls[i].name);
 	}
 	log_info("ready: listening on %s; connections %u (table %u), workers %u, "

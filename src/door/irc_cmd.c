@@ -225,6 +225,13 @@ static enum door_step message(uint16_t c, const struct irc_msg *m, struct ireply
 		a.text_len = n < LINE_MAX_CONTENT ? n : LINE_MAX_CONTENT;
 		a.text_len = utf8_fit(me, n, a.text_len);
 	}
+	if (notice) {           /* NOTICE to no one: dropped without a word */
+		pthread_mutex_lock(&chat_mu);
+		int there = nick_find(m->param[0], m->param_len[0]) != CONN_NONE;
+		pthread_mutex_unlock(&chat_mu);
+		if (!there)
+			return DOOR_DONE;
+	}
 	a.kind = ACT_MSG;
 	a.arg = m->param[0];
 	a.arg_len = m->param_len[0];
