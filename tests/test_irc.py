@@ -131,7 +131,7 @@ def registration_and_isupport():
         for n in ("001", "002", "003", "004", "005", "422"):
             assert n in nums, (n, lines)
         isup = " ".join(l for l in lines if l.split()[1] == "005")
-        for tok in ("CASEMAPPING=ascii", "CHANTYPES=#", "PREFIX=()", "CHANMODES=",
+        for tok in ("CASEMAPPING=ascii", "CHANTYPES=#", "PREFIX= ", "CHANMODES=",
                     "NICKLEN=16", "CHANNELLEN=17", "TARGMAX="):
             assert tok in isup, (tok, isup)
 
@@ -288,8 +288,10 @@ def quit_reasons():
         j.line()
         k.close()
         assert j.line() == ":%s!%s@natter QUIT :disconnected" % (k.nick, k.nick)
-        j.close()
         k2 = s.natter()
+        j.line()
+        j.close()
+        assert k2.line() == "-- hal disconnected"
         assert "hal" not in k2.cmd("/who")
 
 

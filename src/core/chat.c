@@ -1,6 +1,7 @@
 #include "core/chat.h"
 #include "core/chat_int.h"
 #include "door/door.h"
+#include "door/irc.h"
 #include "core/conn.h"
 #include "core/deliver.h"
 #include "util/log.h"
@@ -168,7 +169,7 @@ enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake)
 
 /* A message from c to its room, formatted once: `<nick> text` or `* nick text`. */
 enum chat_result chat_say_in(uint16_t c, int r, const struct action *a, int action,
-			     unsigned *wake)
+			     int notice, unsigned *wake)
 {
 	struct conn *k = &conns[c];
 	uint16_t m = action ?
@@ -176,10 +177,17 @@ enum chat_result chat_say_in(uint16_t c, int r, const struct action *a, int acti
 		msg_printf(0, "<%s> %.*s", k->nick, (int)a->text_len, a->text);
 	if (m == MSG_NONE)
 		return CHAT_DEFER;      /* pool dry: read no more from c for now */
+	/* An IRC NOTICE is a message to natter, a NOTICE to IRC members. */
+	uint16_t irc = notice ? irc_said_form(k->nick, "NOTICE", rooms[r].name, a->text,
+					      a->text_len) : MSG_NONE;
 	pthread_mutex_lock(&rooms[r].mu);
-	enum deliver_result d = deliver_room(r, m, c, LINE_MESSAGE, wake);
+	enum deliver_result d = deliver_check(r, c, LINE_MESSAGE, wake);
+	if (d == DELIVER_OK)
+		deliver_push_as(r, m, irc, c, wake);
 	pthread_mutex_unlock(&rooms[r].mu);
 	msg_unref(m);
+	if (irc != MSG_NONE)
+		msg_unref(irc);
 	if (d == DELIVER_DEFER)
 		return CHAT_DEFER;
 	atomic_fetch_add(&messages, 1);
@@ -501,8 +509,8 @@ enum chat_result chat_handle(uint16_t c, const struct action *a, unsigned *wake)
 	if (a->kind != ACT_SAY && a->kind != ACT_ME && !has_reply_room(c, a, wake, &res))
 		return res;
 	switch (a->kind) {
-	case ACT_SAY: return chat_say_in(c, conns[c].room, a, 0, wake);
-	case ACT_ME: return chat_say_in(c, conns[c].room, a, 1, wake);
+	case ACT_SAY: return chat_say_in(c, conns[c].room, a, 0, 0, wake);
+	case ACT_ME: return chat_say_in(c, conns[c].room, a, 1, 0, wake);
 	case ACT_MSG: return private_msg(c, a, wake);
 	case ACT_NICK: return change_nick(c, a, wake);
 	case ACT_JOIN: return join(c, a, wake);

@@ -9,6 +9,7 @@
 #include "core/deliver.h"
 #include "core/pool.h"
 #include "core/room.h"
+#include "door/irc.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,7 +148,8 @@ enum irc_result chat_irc_join(uint16_t c, const char *name, unsigned *wake)
 }
 
 /* c leaves room r (chat_mu held); `how` NULL: untold, no echo. */
-static enum irc_result part(uint16_t c, int r, const char *how, int echo, unsigned *wake)
+static enum irc_result part(uint16_t c, int r, const char *how, int echo,
+			    const char *reason, size_t reason_len, unsigned *wake)
 {
 	enum irc_result res = IRC_OK;
 
@@ -157,19 +159,24 @@ static enum irc_result part(uint16_t c, int r, const char *how, int echo, unsign
 	} else {
 		room_irc_remove(r, c);
 		uint16_t m = how ? msg_printf(1, "-- %s %s", conns[c].nick, how) : MSG_NONE;
+		uint16_t irc = reason_len ? irc_said_form(conns[c].nick, "PART", rooms[r].name,
+							  reason, reason_len) : MSG_NONE;
 		if (m != MSG_NONE) {
-			deliver_push(r, m, c, wake);
+			deliver_push_as(r, m, irc, c, wake);
 			if (echo)
-				deliver_one_in(c, r, m, LINE_EVENT, wake);
+				deliver_one_in(c, r, irc != MSG_NONE ? irc : m, LINE_EVENT, wake);
 			msg_unref(m);
 		}
+		if (irc != MSG_NONE)
+			msg_unref(irc);
 	}
 	pthread_mutex_unlock(&rooms[r].mu);
 	room_free_if_empty(r);
 	return res;
 }
 
-enum irc_result chat_irc_part(uint16_t c, const char *name, unsigned *wake)
+enum irc_result chat_irc_part(uint16_t c, const char *name, const char *reason,
+			      size_t reason_len, unsigned *wake)
 {
 	char how[ROOM_MAX + 8];
 
@@ -179,7 +186,7 @@ enum irc_result chat_irc_part(uint16_t c, const char *name, unsigned *wake)
 	if (r >= 0 && room_irc_has(r, c)) {
 		strcpy(how, "left ");
 		strcat(how, name);
-		res = part(c, r, how, 1, wake);
+		res = part(c, r, how, 1, reason, reason_len, wake);
 	}
 	pthread_mutex_unlock(&chat_mu);
 	return res;
@@ -193,7 +200,7 @@ enum chat_result chat_irc_leave(uint16_t c, const char *how, unsigned *wake)
 	pthread_mutex_lock(&chat_mu);
 	unsigned n = rooms_of(c, rs);
 	for (unsigned i = 0; i < n && res == CHAT_OK; i++)
-		if (part(c, rs[i], how, 0, wake) == IRC_DEFER)
+		if (part(c, rs[i], how, 0, NULL, 0, wake) == IRC_DEFER)
 			res = CHAT_DEFER;       /* the rooms left stay left */
 	if (res == CHAT_OK)
 		nick_del(c);    /* harmless if it holds none */

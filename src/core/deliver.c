@@ -58,15 +58,33 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 	return defer ? DELIVER_DEFER : DELIVER_OK;
 }
 
-static void deliver_push_irc(int r, uint16_t msg, uint16_t skip, unsigned *wake);
+/* IRC members get the IRC form of the line: `given`, or one made once for
+ * all of them when the first one is met. */
+static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip, unsigned *wake)
+{
+	uint16_t form = given;
 
-void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)
+	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n)) {
+		uint16_t c = IRCM_CONN(n);
+		if (c == skip || !live(c))
+			continue;
+		if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
+			return;         /* not a line IRC shows, or the pool is dry */
+		msg_ref(form, 1);
+		conn_push(c, form);
+		worker_mark(c, wake);
+	}
+	if (form != MSG_NONE && given == MSG_NONE)
+		msg_unref(form);
+}
+
+void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned *wake)
 {
 	unsigned n = 0;
 
+	push_irc(r, msg, irc, skip, wake);
 	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next)
 		n += c != skip && live(c);
-	deliver_push_irc(r, msg, skip, wake);
 	if (n == 0)
 		return;
 	/* References first: a recipient's worker may write and drop its line
@@ -84,24 +102,9 @@ void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)
 		msg_unref(msg);
 }
 
-/* IRC members get the IRC form of the line, made once for all of them
- * when the first one is met. */
-static void deliver_push_irc(int r, uint16_t msg, uint16_t skip, unsigned *wake)
+void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)
 {
-	uint16_t form = MSG_NONE;
-
-	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n)) {
-		uint16_t c = IRCM_CONN(n);
-		if (c == skip || !live(c))
-			continue;
-		if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
-			return;         /* not a line IRC shows, or the pool is dry */
-		msg_ref(form, 1);
-		conn_push(c, form);
-		worker_mark(c, wake);
-	}
-	if (form != MSG_NONE)
-		msg_unref(form);
+	deliver_push_as(r, msg, MSG_NONE, skip, wake);
 }
 
 enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,

@@ -28,6 +28,8 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 /* Queues msg to every live member but `skip`; after deliver_check said OK
  * under the same lock. Takes its own references. */
 void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake);
+/* The same, with the line's IRC form given (MSG_NONE: made from msg). */
+void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned *wake);
 /* deliver_check, then deliver_push. */
 enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 				 enum line_class cls, unsigned *wake);

@@ -43,6 +43,8 @@
 #define IRC_PING_MS 60000       /* an IRC client quiet this long is sent PING */
 #define IRC_PONG_MS 60000       /* ... and cut if it does not answer in this long */
 #define IRC_REG_MS 30000        /* a client must register (NICK/USER) this fast */
+#define IRC_USER_MAX 10         /* bytes of USER's username kept (for WHO/WHOIS) */
+#define IRC_REAL_MAX 48         /* bytes of USER's real name kept */
 #define IRC_QUEUE_MARGIN (IRC_CHANNELS_MAX + 2)  /* producers that may push at once */
 
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535

@@ -25,6 +25,46 @@ static uint8_t state[MAX_CONNS];
 static int64_t opened_ms[MAX_CONNS];    /* registration deadline's start */
 static int64_t pinged_ms[MAX_CONNS];
 uint8_t irc_away[MAX_CONNS];
+static char username[MAX_CONNS][IRC_USER_MAX + 1];
+static char realname[MAX_CONNS][IRC_REAL_MAX + 1];
+
+const char *irc_username(uint16_t c)
+{
+	return conns[c].door == DOOR_IRC && username[c][0] ? username[c] : conns[c].nick;
+}
+
+const char *irc_realname(uint16_t c)
+{
+	return conns[c].door == DOOR_IRC && realname[c][0] ? realname[c] : conns[c].nick;
+}
+
+/* USER name mode unused :real name. A username or real name that breaks
+ * natter's text rules is not kept (the nick stands in for it). */
+static void user(uint16_t c, const struct irc_msg *m, struct ireply *r)
+{
+	if (m->nparams < 4 || m->param_len[0] == 0 || m->param_len[3] == 0) {
+		ir_num(r, "461", "USER :Not enough parameters");
+		return;
+	}
+	size_t n = m->param_len[0];
+	int ok = 1;
+	for (size_t i = 0; i < n; i++) {
+		char ch = m->param[0][i];
+		ok &= (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+		      ch == '_' || ch == '-' || ch == '.' || ch == '~';
+	}
+	if (ok) {
+		n = n < IRC_USER_MAX ? n : IRC_USER_MAX;
+		memcpy(username[c], m->param[0], n);
+		username[c][n] = '\0';
+	}
+	n = utf8_fit(m->param[3], m->param_len[3], IRC_REAL_MAX);
+	if (text_check(m->param[3], n) == TEXT_OK) {
+		memcpy(realname[c], m->param[3], n);
+		realname[c][n] = '\0';
+	}
+	state[c] |= REG_USER;
+}
 
 uint16_t irc_form(uint16_t c, const char *room, uint16_t msg)
 {
@@ -47,6 +87,24 @@ uint16_t irc_form(uint16_t c, const char *room, uint16_t msg)
 		return MSG_NONE;
 	}
 	o->len = n;
+	return out;
+}
+
+uint16_t irc_said_form(const char *nick, const char *cmd, const char *room,
+		       const char *text, size_t len)
+{
+	char target[ROOM_MAX + 2];
+	uint16_t out = msg_alloc(1);
+
+	if (out == MSG_NONE)
+		return MSG_NONE;
+	snprintf(target, sizeof target, "#%s", room);
+	struct msg *o = msg_at(out);
+	o->len = irc_said(nick, strlen(nick), cmd, target, 0, text, len, o->text, sizeof o->text);
+	if (o->len == 0) {
+		msg_unref(out);
+		return MSG_NONE;
+	}
 	return out;
 }
 
@@ -117,6 +175,7 @@ static void irc_open(uint16_t c)
 	room_irc_reset(c);
 	state[c] = 0;
 	irc_away[c] = 0;
+	username[c][0] = realname[c][0] = '\0';
 	opened_ms[c] = 0;
 	pinged_ms[c] = 0;
 }
@@ -241,11 +300,7 @@ static enum door_step handle(uint16_t c, const char *line, size_t len, unsigned 
 		return irc_command(c, &m, wake);
 	ir_start(&r, c, wake);
 	if (irc_is(&m, "USER")) {
-		if (m.nparams < 4) {
-			ir_num(&r, "461", "USER :Not enough parameters");
-		} else {
-			state[c] |= REG_USER;
-		}
+		user(c, &m, &r);
 	} else if (!irc_is(&m, "PASS")) {      /* natter has no passwords */
 		ir_num(&r, "451", ":You have not registered");
 	}

@@ -13,6 +13,11 @@
  * room: the room's name for a room line, else NULL. */
 uint16_t irc_form(uint16_t c, const char *room, uint16_t msg);
 
+/* `:nick!nick@natter CMD #room :text` in the pool (one reference): the
+ * IRC form of a line natter shows otherwise (NOTICE, PART with a reason). */
+uint16_t irc_said_form(const char *nick, const char *cmd, const char *room,
+		       const char *text, size_t len);
+
 /* A reply of one or more IRC lines, packed into as few pool lines as it
  * takes and queued to c in order. */
 struct ireply {
@@ -37,6 +42,10 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake);
 void irc_welcome(uint16_t c, unsigned *wake);
 /* 1 while c is away (AWAY), for WHOIS. */
 extern uint8_t irc_away[MAX_CONNS];
+/* USER's username and real name of an IRC client; a natter or web client's
+ * are its nick. */
+const char *irc_username(uint16_t c);
+const char *irc_realname(uint16_t c);
 
 /* Once a second from the loop: pings a quiet client; 1: cut it (it did
  * not answer, or did not register in time). */

@@ -23,7 +23,7 @@ void irc_welcome(uint16_t c, unsigned *wake)
 	ir_num(&r, "002", ":Your host is %s, running natter %s", host, NATTER_VERSION);
 	ir_num(&r, "003", ":This server speaks natter/1 and IRC");
 	ir_num(&r, "004", "%s natter-%s i bklmnost", host, NATTER_VERSION);
-	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX=() CHANMODES=,,, "
+	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX= CHANMODES=,,, "
 	       "NICKLEN=%d CHANNELLEN=%d CHANLIMIT=#:%d TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:%d,PART:%d "
 	       "NETWORK=natter :are supported by this server",
 	       NICK_MAX, ROOM_MAX + 1, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX);
@@ -102,7 +102,7 @@ static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r
 	if (m->param_len[0] == 1 && s[0] == '0') {      /* JOIN 0: part all */
 		for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++) {
 			int rm = room_irc_room(c, i);
-			if (rm >= 0 && chat_irc_part(c, rooms[rm].name, r->wake) == IRC_DEFER)
+			if (rm >= 0 && chat_irc_part(c, rooms[rm].name, NULL, 0, r->wake) == IRC_DEFER)
 				return DOOR_DEFER;
 		}
 		return DOOR_DONE;
@@ -138,8 +138,15 @@ static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r
 
 static enum door_step part(uint16_t c, const struct irc_msg *m, struct ireply *r)
 {
-	char name[ROOM_MAX + 1];
+	char name[ROOM_MAX + 1], reason[LINE_BUF];
 	const char *s = m->param[0], *end = s + m->param_len[0];
+	size_t rlen = 0;
+
+	if (m->nparams > 1) {   /* a reason that breaks the input rules is left out */
+		rlen = irc_strip_format(m->param[1], m->param_len[1], reason);
+		if (text_check(reason, rlen) != TEXT_OK)
+			rlen = 0;
+	}
 
 	while (s < end) {
 		const char *comma = memchr(s, ',', end - s);
@@ -147,7 +154,7 @@ static enum door_step part(uint16_t c, const struct irc_msg *m, struct ireply *r
 		if (!channel(s, len, name)) {
 			ir_num(r, "403", "%.*s :No such channel", (int)len, s);
 		} else {
-			switch (chat_irc_part(c, name, r->wake)) {
+			switch (chat_irc_part(c, name, reason, rlen, r->wake)) {
 			case IRC_DEFER: return DOOR_DEFER;
 			case IRC_NOT_IN:
 				pthread_mutex_lock(&chat_mu);
@@ -216,7 +223,8 @@ static enum door_step message(uint16_t c, const struct irc_msg *m, struct ireply
 				ir_num(r, "404", "%.*s :Cannot send to channel", P(0));
 			return DOOR_DONE;
 		}
-		return chat_say_in(c, rm, &a, action, r->wake) == CHAT_DEFER ? DOOR_DEFER : DOOR_DONE;
+		return chat_say_in(c, rm, &a, action, notice && !action, r->wake) == CHAT_DEFER ?
+		       DOOR_DEFER : DOOR_DONE;
 	}
 	char me[LINE_BUF + NICK_MAX + 4];
 	if (action) {           /* natter has no private /me: said in words */
@@ -247,8 +255,9 @@ static void who_one(uint16_t m, void *arg)
 {
 	struct who_acc *a = arg;
 	const char *n = conns[m].nick;
-	ir_num(a->r, "352", "#%s %s natter %s %s %c :0 %s", a->room, n, chat_hostname(), n,
-	       irc_away[m] && conns[m].door == DOOR_IRC ? 'G' : 'H', n);
+	ir_num(a->r, "352", "%s%s %s natter %s %s %c :0 %s", a->room[0] == '*' ? "" : "#",
+	       a->room, irc_username(m), chat_hostname(), n,
+	       irc_away[m] && conns[m].door == DOOR_IRC ? 'G' : 'H', irc_realname(m));
 }
 
 static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
@@ -267,8 +276,11 @@ static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
 		uint16_t k = nick_find(mask, mlen);
 		if (k != CONN_NONE && conns[k].nick[0]) {
 			struct who_acc a = { r, "*" };
-			if (conns[k].room != CONN_NONE)
-				a.room = rooms[conns[k].room].name;
+			int rm = conns[k].room != CONN_NONE ? conns[k].room : -1;
+			for (unsigned j = 0; rm < 0 && conns[k].door == DOOR_IRC && j < IRC_CHANNELS_MAX; j++)
+				rm = room_irc_room(k, j);
+			if (rm >= 0)
+				a.room = rooms[rm].name;
 			who_one(k, &a);
 		}
 	}
@@ -288,7 +300,7 @@ static void whois(const struct irc_msg *m, struct ireply *r)
 		ir_num(r, "401", "%.*s :No such nick/channel", (int)q->param_len[i], q->param[i]);
 	} else {
 		const char *n = conns[k].nick;
-		ir_num(r, "311", "%s %s natter * :%s", n, n, n);
+		ir_num(r, "311", "%s %s natter * :%s", n, irc_username(k), irc_realname(k));
 		if (conns[k].room != CONN_NONE)
 			snprintf(chans, sizeof chans, "#%s", rooms[conns[k].room].name);
 		for (unsigned j = 0; conns[k].door == DOOR_IRC && j < IRC_CHANNELS_MAX; j++) {

@@ -45,6 +45,18 @@ static void lines(struct out *o, const char *head, const char *text, size_t len,
 	} while (len > 0);
 }
 
+size_t irc_said(const char *nick, size_t nl, const char *cmd, const char *target,
+		int action, const char *text, size_t len, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+	char head[IRC_LINE_MAX];
+
+	snprintf(head, sizeof head, ":%.*s!%.*s@natter %s %s :%s", (int)nl, nick, (int)nl, nick,
+		 cmd, target, action ? "\001ACTION " : "");
+	lines(&o, head, text, len, action ? "\001" : "");
+	return o.full ? 0 : o.len;
+}
+
 static const char *word(const char *s, size_t len, size_t *wlen)
 {
 	const char *sp = memchr(s, ' ', len);
@@ -98,7 +110,7 @@ size_t irc_render(const char *s, size_t len, const char *room, const char *me,
 		  const char *host, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
-	char head[IRC_LINE_MAX];
+	char head[IRC_LINE_MAX], target[ROOM_MAX + 2];
 	size_t nl;
 
 	if (len > 0 && s[len - 1] == '\n')
@@ -112,25 +124,20 @@ size_t irc_render(const char *s, size_t len, const char *room, const char *me,
 		const char *nick = word(s + 1, len - 1, &nl);
 		if (nl < 2 || nl + 2 > len)
 			return 0;
-		nl--;                                           /* the '>' */
-		snprintf(head, sizeof head, ":%.*s!%.*s@natter PRIVMSG #%s :",
-			 (int)nl, nick, (int)nl, nick, room);
-		lines(&o, head, s + nl + 3, len - nl - 3, "");
+		snprintf(target, sizeof target, "#%s", room);
+		return irc_said(nick, nl - 1, "PRIVMSG", target, 0, s + nl + 2, len - nl - 2,
+				buf, size);
 	} else if (starts(s, len, "* ") && room) {             /* * nick text */
 		const char *nick = word(s + 2, len - 2, &nl);
 		if (nl + 3 > len)
 			return 0;
-		snprintf(head, sizeof head, ":%.*s!%.*s@natter PRIVMSG #%s :\001ACTION ",
-			 (int)nl, nick, (int)nl, nick, room);
-		lines(&o, head, s + nl + 3, len - nl - 3, "\001");
+		snprintf(target, sizeof target, "#%s", room);
+		return irc_said(nick, nl, "PRIVMSG", target, 1, s + nl + 3, len - nl - 3, buf, size);
 	} else if (s[0] == '*' && !room) {                      /* *nick* text */
 		const char *nick = word(s + 1, len - 1, &nl);
 		if (nl < 2 || nl + 2 > len)
 			return 0;
-		nl--;
-		snprintf(head, sizeof head, ":%.*s!%.*s@natter PRIVMSG %s :",
-			 (int)nl, nick, (int)nl, nick, me);
-		lines(&o, head, s + nl + 3, len - nl - 3, "");
+		return irc_said(nick, nl - 1, "PRIVMSG", me, 0, s + nl + 2, len - nl - 2, buf, size);
 	} else if (starts(s, len, "-- ")) {
 		event(&o, s + 3, len - 3, room);
 	} else if (starts(s, len, "! no-such-nick: ")) {
