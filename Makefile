@@ -70,7 +70,7 @@ SERVER_DIRS  := core loop door util
 NATTERD_SRCS := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.c)) src/main.c
 SERVER_HDRS  := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.h))
 # The pure code (bytes in, actions out): unit tested and fuzzed alone.
-PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c
+PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c src/door/irc_parse.c src/door/irc_render.c
 NATTER_SRCS  := $(wildcard src/client/*.c)
 NATTERD_OBJS := $(NATTERD_SRCS:src/%.c=$(BUILD)/obj/%.o)
 NATTER_OBJS  := $(NATTER_SRCS:src/%.c=$(BUILD)/obj/%.o)

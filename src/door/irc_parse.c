@@ -106,5 +106,5 @@ size_t utf8_fit(const char *s, size_t len, size_t max)
 	/* Back off continuation bytes; the lead byte then starts the cut char. */
 	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
-	return n > 0 ? n : max;         /* not UTF-8 at all: cut anywhere */
+	return n;
 }

@@ -29,7 +29,8 @@ int irc_is(const struct irc_msg *m, const char *upper);
 size_t irc_strip_format(const char *s, size_t len, char *out);
 
 /* How many bytes of s (at most max) end on a UTF-8 character boundary:
- * the longest piece that does not cut a character. */
+ * the longest piece that does not cut a character (0 if the first
+ * character is longer than max, or s is all continuation bytes). */
 size_t utf8_fit(const char *s, size_t len, size_t max);
 
 /* The IRC form of a natter line (its content, no LF) for an IRC client:

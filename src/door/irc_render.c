@@ -36,6 +36,8 @@ static void lines(struct out *o, const char *head, const char *text, size_t len,
 
 	do {
 		size_t n = utf8_fit(text, len, room);
+		if (n == 0)     /* not UTF-8 (natter refuses such text): any cut */
+			n = len < room ? len : room;
 		puts_(o, head);
 		put(o, text, n);
 		puts_(o, tail);

@@ -17,6 +17,11 @@ void test_parse_messages(void);
 void test_parse_commands(void);
 void test_parse_usage(void);
 void test_parse_errors_order(void);
+void test_irc_parse(void);
+void test_irc_strip(void);
+void test_irc_utf8_fit(void);
+void test_irc_render(void);
+void test_irc_split(void);
 
 int main(void)
 {
@@ -33,5 +38,10 @@ int main(void)
 	RUN(test_parse_commands);
 	RUN(test_parse_usage);
 	RUN(test_parse_errors_order);
+	RUN(test_irc_parse);
+	RUN(test_irc_strip);
+	RUN(test_irc_utf8_fit);
+	RUN(test_irc_render);
+	RUN(test_irc_split);
 	return check_failures != 0;
 }
