@@ -20,22 +20,83 @@ static unsigned limit, used;
 static atomic_uint high_water;  /* slots [high_water, MAX_CONNS) never used */
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* Connections by address, for --max-per-ip: a chain per hash bucket, so
+ * an accept looks at the slots of its own address (at most the limit),
+ * not the whole table. Under table_mu. */
+#define PEER_BUCKETS 256
+static uint16_t peer_head[PEER_BUCKETS];
+static uint16_t peer_prev[MAX_CONNS], peer_next[MAX_CONNS];
+
+static size_t addr_len(const struct peer *p)
+{
+	return p->family == AF_INET ? 4 : 16;
+}
+
+static unsigned peer_bucket(const struct peer *p)
+{
+	unsigned h = 2166136261u;       /* FNV-1a */
+	for (size_t i = 0; i < addr_len(p); i++)
+		h = (h ^ p->addr[i]) * 16777619u;
+	return h % PEER_BUCKETS;
+}
+
+static int same_addr(const struct peer *a, const struct peer *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, addr_len(a)) == 0;
+}
+
+/* Are `max` slots of p's address in use? Stops counting there. */
+static int peer_full(const struct peer *p, unsigned max)
+{
+	unsigned n = 0;
+	for (uint16_t i = peer_head[peer_bucket(p)]; i != CONN_NONE && n < max; i = peer_next[i])
+		n += same_addr(&conns[i].peer, p);
+	return n >= max;
+}
+
+static void peer_link(uint16_t idx)
+{
+	unsigned b = peer_bucket(&conns[idx].peer);
+	peer_prev[idx] = CONN_NONE;
+	peer_next[idx] = peer_head[b];
+	if (peer_head[b] != CONN_NONE)
+		peer_prev[peer_head[b]] = idx;
+	peer_head[b] = idx;
+}
+
+static void peer_unlink(uint16_t idx)
+{
+	if (peer_prev[idx] != CONN_NONE)
+		peer_next[peer_prev[idx]] = peer_next[idx];
+	else
+		peer_head[peer_bucket(&conns[idx].peer)] = peer_next[idx];
+	if (peer_next[idx] != CONN_NONE)
+		peer_prev[peer_next[idx]] = peer_prev[idx];
+}
+
 void conn_table_init(unsigned runtime_limit)
 {
 	for (unsigned i = 0; i < MAX_CONNS; i++)
 		free_stack[i] = MAX_CONNS - 1 - i;
 	free_top = MAX_CONNS;
+	for (unsigned i = 0; i < PEER_BUCKETS; i++)
+		peer_head[i] = CONN_NONE;
 	limit = runtime_limit;
 	used = 0;
 }
 
-uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned door)
+uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned door,
+		    unsigned max_per_peer, enum alloc_refusal *why)
 {
 	uint16_t idx = CONN_NONE;
 	struct conn *c;
 
 	pthread_mutex_lock(&table_mu);
-	if (used < limit && free_top > 0) {
+	/* The per-address check and the allocation under one lock: parallel
+	 * accepts on W workers cannot pass the limit together. */
+	if (max_per_peer && peer_full(peer, max_per_peer)) {
+		*why = ALLOC_PER_PEER;
+	} else if (used < limit && free_top > 0) {
 		idx = free_stack[--free_top];
 		used++;
 		if (idx >= atomic_load(&high_water))
@@ -43,12 +104,15 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned d
 		c = &conns[idx];
 		memset(&c->fd, 0, sizeof *c - offsetof(struct conn, fd));
 		c->peer = *peer;
+		peer_link(idx);
 		atomic_store(&c->kill, KILL_NONE);
 		atomic_store(&c->wblocked, 0);
 		/* The queue positions keep counting from the last user's. */
 		atomic_store(&c->out_tail, atomic_load(&c->out_head));
 		atomic_store(&c->worker, worker);
 		atomic_store(&c->state, CONN_NEW);
+	} else {
+		*why = ALLOC_FULL;
 	}
 	pthread_mutex_unlock(&table_mu);
 	if (idx == CONN_NONE)
@@ -65,6 +129,7 @@ void conn_release(uint16_t idx)
 {
 	conns[idx].fd = -1;
 	pthread_mutex_lock(&table_mu);
+	peer_unlink(idx);
 	atomic_store(&conns[idx].state, CONN_FREE);
 	free_stack[free_top++] = idx;
 	used--;
@@ -89,23 +154,6 @@ unsigned conn_high_water(void)
 unsigned conn_limit(void)
 {
 	return limit;
-}
-
-/* O(table), only used when --max-per-ip is set, once per accepted client. */
-unsigned conn_count_peer(const struct peer *p)
-{
-	unsigned n = 0;
-	size_t alen = p->family == AF_INET ? 4 : 16;
-
-	pthread_mutex_lock(&table_mu);
-	for (unsigned i = 0, n_slots = conn_high_water(); i < n_slots; i++) {
-		struct conn *c = &conns[i];
-		if (c->state != CONN_FREE && c->peer.family == p->family &&
-		    memcmp(c->peer.addr, p->addr, alen) == 0)
-			n++;
-	}
-	pthread_mutex_unlock(&table_mu);
-	return n;
 }
 
 /* An IRC connection's queue has producers under several room locks: they

@@ -79,14 +79,16 @@ struct conn {
 extern struct conn conns[MAX_CONNS];
 
 void conn_table_init(unsigned limit);
-/* A free slot for fd (owned by worker), or CONN_NONE when the runtime
- * limit is reached. */
-uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned door);
+enum alloc_refusal { ALLOC_FULL, ALLOC_PER_PEER };
+/* A free slot for fd (owned by worker, came in by door), or CONN_NONE
+ * when the table is full or max_per_peer (0: no limit) slots hold the
+ * peer's address already (*why says which). */
+uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned door,
+		    unsigned max_per_peer, enum alloc_refusal *why);
 void conn_release(uint16_t idx);
 unsigned conn_count(void);
 unsigned conn_limit(void);
 unsigned conn_high_water(void);         /* 1 + highest slot ever used */
-unsigned conn_count_peer(const struct peer *peer);
 
 static inline unsigned conn_queued(struct conn *c)
 {

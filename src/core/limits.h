@@ -13,6 +13,9 @@
 #ifndef MAX_MSGS
 #define MAX_MSGS 4096           /* formatted lines in flight, shared by recipients */
 #endif
+#ifndef HISTORY_MAX
+#define HISTORY_MAX 100         /* most lines a room's history can keep (--history) */
+#endif
 
 #define LINE_MAX_CONTENT 510    /* bytes of one client line without CR/LF */
 #define LINE_BUF (LINE_MAX_CONTENT + 2)   /* + CR + LF: one whole line */
@@ -21,6 +24,7 @@
 #define ROOM_MAX 16
 #define OUTQ_LEN 128            /* per-connection queue of lines (power of 2) */
 #define OUTQ_EVENT_RESERVE 16   /* queue slots only server events may use */
+#define OUTQ_LOW_POOL 16        /* lines a blocked client may hold while the pool runs low */
 #define MAX_WORKERS 16
 #define DEFAULT_WORKERS_CAP 4   /* default -w: CPUs, at most this */
 #define DEFAULT_PORT 8080
@@ -35,6 +39,10 @@
 #define JOIN_WAIT_MS 5000       /* a new client may wait this long for the lobby */
 #define DEFER_WAIT_MS 10000     /* a line may wait this long for queue or pool room */
 #define LEAVE_WAIT_MS 5000      /* a leaving client may wait this long for its room */
+#define HISTORY_DEFAULT 50      /* lines a room keeps without --history */
+#define HISTORY_ASK_MAX 9999    /* largest N of /history N */
+/* `<nick> text` or `* nick text`: the longest line history copies. */
+#define HISTORY_LINE_MAX (NICK_MAX + 3 + LINE_MAX_CONTENT)
 #define THREAD_STACK (64 * 1024)
 #define DEFAULT_IRC_PORT 6667
 #define IRC_CHANNELS_MAX 8      /* rooms one IRC connection may be in at once */
@@ -52,5 +60,13 @@
 #endif
 #if (OUTQ_LEN & (OUTQ_LEN - 1)) != 0
 #error "OUTQ_LEN must be a power of two"
+#endif
+/* A /history reply (every kept line and the closing line) must fit in the
+ * queue slots a reply may use, so it is never cut short. */
+#if HISTORY_MAX + 1 > OUTQ_LEN - OUTQ_EVENT_RESERVE
+#error "HISTORY_MAX + 1 lines must fit in an output queue's reply slots"
+#endif
+#if HISTORY_MAX < HISTORY_DEFAULT || HISTORY_MAX > 65535
+#error "HISTORY_MAX must be at least HISTORY_DEFAULT and 16-bit"
 #endif
 #endif

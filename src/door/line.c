@@ -13,12 +13,14 @@
 
 static struct linebuf inbufs[MAX_CONNS];
 static uint8_t inbuf_used[MAX_CONNS];
+static uint8_t too_long_owed[MAX_CONNS];   /* a deferred line-too-long report */
 static __thread struct linebuf scratch;
 static __thread struct linebuf *cur;    /* c's buffer in this turn */
 
 void line_open(uint16_t c)
 {
 	inbuf_used[c] = 0;
+	too_long_owed[c] = 0;
 }
 
 void line_begin(uint16_t c)
@@ -54,7 +56,9 @@ static enum door_step line_step(uint16_t c, unsigned *wake)
 	size_t len;
 	struct action act;
 
-	enum frame_result fr = frame_next(cur, &line, &len);
+	/* frame_next reports an over-long line once: a report that had to
+	 * wait is owed here until the client has room for it. */
+	enum frame_result fr = too_long_owed[c] ? FRAME_TOO_LONG : frame_next(cur, &line, &len);
 	if (fr == FRAME_MORE)
 		return DOOR_MORE;
 	if (fr == FRAME_TOO_LONG) {
@@ -68,8 +72,11 @@ static enum door_step line_step(uint16_t c, unsigned *wake)
 	if (cr == CHAT_DEFER) {
 		if (fr == FRAME_LINE)
 			frame_unget(cur);
+		else
+			too_long_owed[c] = 1;
 		return DOOR_DEFER;
 	}
+	too_long_owed[c] = 0;
 	return cr == CHAT_CLOSE ? DOOR_LEAVE : DOOR_DONE;
 }
 

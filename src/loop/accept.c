@@ -70,13 +70,14 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 		close(fd);
 		return;
 	}
-	if (wcfg.max_per_ip && conn_count_peer(&p) >= wcfg.max_per_ip) {
+	enum alloc_refusal why;
+	uint16_t c = conn_alloc(fd, w->id, &p, door, wcfg.max_per_ip, &why);
+	if (c == CONN_NONE && why == ALLOC_PER_PEER) {
 		log_info("refused %s: --max-per-ip %u reached", name, wcfg.max_per_ip);
 		send_now(fd, "! full: too many connections from your address\n");
 		close_gently(fd);
 		return;
 	}
-	uint16_t c = conn_alloc(fd, w->id, &p, door);
 	if (c == CONN_NONE) {
 		log_info("refused %s: connection table full (%u)", name, conn_limit());
 		snprintf(line, sizeof line, "! full: the server is full (%u connections)\n", conn_limit());

@@ -20,6 +20,7 @@ const struct listener *listeners;
 unsigned nlisteners;
 struct worker_settings wcfg;
 static atomic_int stopping;
+static atomic_uint workers_quiet;       /* workers that stopped reading input */
 static __thread struct worker *self;
 
 int64_t now_ms(void)
@@ -153,11 +154,20 @@ static int shutting_down(struct worker *w, int64_t now, unsigned *wake)
 {
 	int pending = 0;
 
-	if (!w->stopping) {
+	if (!w->stopping) {     /* first: this worker reads no more input */
 		w->stopping = 1;
 		w->stop_deadline_ms = now + SHUTDOWN_FLUSH_MS;
 		if (!w->accept_paused)
 			listeners_watch(w, 0);
+		atomic_fetch_add(&workers_quiet, 1);
+		return 0;
+	}
+	if (w->stopping == 1) {
+		/* The shutdown line is queued only once no worker handles
+		 * input any more, so it is every client's last line. */
+		if (atomic_load(&workers_quiet) < nworkers && now < w->stop_deadline_ms)
+			return 0;
+		w->stopping = 2;
 		for (unsigned c = 0, n = conn_high_water(); c < n; c++)
 			if (conns[c].state != CONN_FREE && conns[c].worker == w->id) {
 				chat_error(c, ERR_SHUTDOWN, wake);
@@ -209,6 +219,10 @@ static void *worker_main(void *arg)
 			if (tag == TAG_WAKE) {
 				uint64_t v;
 				atomic_store(&w->wake_pending, 0);
+				/* The dirty words are read after this store, not
+				 * before: a producer that still saw the wake-up
+				 * pending must find its bit in flush_dirty. */
+				atomic_thread_fence(memory_order_seq_cst);
 				if (read(w->evfd, &v, sizeof v) < 0) {
 					/* nothing pending after all */
 				}

@@ -30,7 +30,8 @@ struct worker {
 	atomic_uint heartbeat_s;
 	atomic_ulong dirty[DIRTY_WORDS];        /* connections with output */
 	uint16_t ready_head, ready_tail;        /* connections with input */
-	int accept_paused, stopping;
+	int accept_paused;
+	int stopping;           /* 1: reads no more input; 2: told its clients */
 	int64_t accept_resume_ms, stop_deadline_ms, next_tick_ms, resume_ms;
 	int64_t emfile_logged_ms;
 };

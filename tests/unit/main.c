@@ -1,4 +1,5 @@
-/* Unit tests of the pure protocol code: text rules, framing, parsing. */
+/* Unit tests of the pure protocol code: text rules, framing, parsing;
+ * and of the room history ring. */
 #include "check.h"
 
 int check_failures;
@@ -22,6 +23,9 @@ void test_irc_strip(void);
 void test_irc_utf8_fit(void);
 void test_irc_render(void);
 void test_irc_split(void);
+void test_parse_history(void);
+void test_history_ring(void);
+void test_history_keep_limits(void);
 
 int main(void)
 {
@@ -43,5 +47,8 @@ int main(void)
 	RUN(test_irc_utf8_fit);
 	RUN(test_irc_render);
 	RUN(test_irc_split);
+	RUN(test_parse_history);
+	RUN(test_history_ring);
+	RUN(test_history_keep_limits);
 	return check_failures != 0;
 }
