@@ -24,9 +24,10 @@ void irc_welcome(uint16_t c, unsigned *wake)
 	ir_num(&r, "003", ":This server speaks natter/1 and IRC");
 	ir_num(&r, "004", "%s natter-%s i bklmnost", host, NATTER_VERSION);
 	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX= CHANMODES=,,, "
-	       "NICKLEN=%d CHANNELLEN=%d CHANLIMIT=#:%d TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:%d,PART:%d "
+	       "NICKLEN=%d CHANNELLEN=%d CHANLIMIT=#:%d TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:%d,PART:%d,NAMES:%d "
 	       "NETWORK=natter :are supported by this server",
-	       NICK_MAX, ROOM_MAX + 1, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX);
+	       NICK_MAX, ROOM_MAX + 1, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX,
+	       IRC_CHANNELS_MAX);
 	ir_num(&r, "251", ":There are %u users and 0 invisible on 1 servers", conn_count());
 	ir_num(&r, "255", ":I have %u clients and 0 servers", conn_count());
 	ir_num(&r, "422", ":MOTD File is missing");
@@ -92,6 +93,23 @@ static void names(struct ireply *r, const char *name)
 	}
 	pthread_mutex_unlock(&chat_mu);
 	ir_num(r, "366", "#%s :End of /NAMES list", name);
+}
+
+/* NAMES #a,#b: one reply per room named; without a room, 366 alone. */
+static void names_list(const struct irc_msg *m, struct ireply *r)
+{
+	char name[ROOM_MAX + 1];
+	const char *s = m->nparams ? m->param[0] : "*", *end = s + (m->nparams ? m->param_len[0] : 1);
+
+	while (s < end) {
+		const char *comma = memchr(s, ',', end - s);
+		size_t len = (comma ? comma : end) - s;
+		if (channel(s, len, name))
+			names(r, name);
+		else
+			ir_num(r, "366", "%.*s :End of /NAMES list", (int)len, s);
+		s += len + 1;
+	}
 }
 
 static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r)
@@ -375,7 +393,6 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 	};
 	struct ireply r;
 	enum door_step st = DOOR_DONE;
-	char name[ROOM_MAX + 1];
 
 	ir_start(&r, c, wake);
 	for (unsigned i = 0; i < sizeof need / sizeof need[0]; i++) {
@@ -393,11 +410,8 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 		st = message(c, m, &r, 0);
 	else if (irc_is(m, "NOTICE"))
 		st = message(c, m, &r, 1);
-	else if (irc_is(m, "NAMES") && m->nparams && channel(m->param[0], m->param_len[0], name))
-		names(&r, name);
 	else if (irc_is(m, "NAMES"))
-		ir_num(&r, "366", "%.*s :End of /NAMES list", m->nparams ? (int)m->param_len[0] : 1,
-		       m->nparams ? m->param[0] : "*");
+		names_list(m, &r);
 	else if (irc_is(m, "WHO"))
 		who(c, m, &r);
 	else if (irc_is(m, "WHOIS"))
