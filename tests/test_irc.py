@@ -4,7 +4,9 @@ the mapping of messages, actions, private messages, notices and events both
 ways, and bad input. Each test starts its own natterd (-p 0 --irc 0) and
 talks to it with natlib.Client (natter) and IrcClient below.
 
-  tests/test_irc.py [--only NAME[,NAME]] [--list]
+  tests/test_irc.py [--only NAME[,NAME]] [--list] [--bin NATTERD]
+
+--bin runs the tests against another build (build/tsan/natterd, say).
 """
 import argparse, os, re, socket, sys, time
 
@@ -62,9 +64,12 @@ class IrcClient(natlib.Client):
         return self.until(r"PONG \S+ :sync%d" % id(self))[:-1]
 
 
+BIN = None     # --bin: another natterd build
+
+
 class Srv:
     def __init__(self, args=()):
-        self.server = Server("host", ["--irc", "0"] + [str(a) for a in args])
+        self.server = Server("host", ["--irc", "0"] + [str(a) for a in args], binary_path=BIN)
         self.clients = []
 
     def __enter__(self):
@@ -419,7 +424,7 @@ def ping_pong():
 
 @test
 def no_irc_and_ports():
-    s = Server("host", ["--no-irc"])
+    s = Server("host", ["--no-irc"], binary_path=BIN)
     s.start()
     try:
         assert "irc " not in s.stderr()
@@ -427,12 +432,39 @@ def no_irc_and_ports():
         assert s.stop() == 0
     # a port given explicitly that cannot be had: exit 1
     with Srv() as a:
-        b = Server("host", ["--irc", str(a.irc_port)])
+        b = Server("host", ["--irc", str(a.irc_port)], binary_path=BIN)
         try:
             b.start()
             raise AssertionError("natterd ran with its IRC port taken")
         except RuntimeError as e:
             assert "exited 1" in str(e), e
+
+
+@test
+def several_rooms_at_once_nothing_lost():
+    """An IRC client in 4 rooms while a sender in each (on 4 workers) sends
+    at once: its queue has 4 producers under 4 room locks. Every line
+    arrives, each room's in its order."""
+    N = 200
+    with Srv(["-w", "4", "-r", "0"]) as s:
+        i = s.irc("many")
+        senders = []
+        for k in range(4):
+            n = s.natter()
+            n.cmd("/join r%d" % k)
+            senders.append(n)
+        i.say("JOIN #r0,#r1,#r2,#r3")
+        i.until("366.*#r3")
+        for k, n in enumerate(senders):
+            n.send("".join("r%d line %d\n" % (k, j) for j in range(N)))
+        seen = {k: [] for k in range(4)}
+        for _ in range(4 * N):
+            l = i.line()
+            m = re.fullmatch(r":\S+ PRIVMSG #r(\d) :r\d line (\d+)", l)
+            assert m, l
+            seen[int(m.group(1))].append(int(m.group(2)))
+        for k in range(4):
+            assert seen[k] == list(range(N)), (k, seen[k][:10])
 
 
 @test
@@ -464,7 +496,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--bin")
     opt = ap.parse_args()
+    global BIN
+    BIN = opt.bin
     tests = TESTS
     if opt.only:
         tests = [(n, f) for n, f in tests if any(p in n for p in opt.only.split(","))]

@@ -53,6 +53,7 @@ static void user(uint16_t c, const struct irc_msg *m, struct ireply *r)
 		ok &= (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
 		      ch == '_' || ch == '-' || ch == '.' || ch == '~';
 	}
+	pthread_mutex_lock(&chat_mu);   /* WHO and WHOIS of others read them */
 	if (ok) {
 		n = n < IRC_USER_MAX ? n : IRC_USER_MAX;
 		memcpy(username[c], m->param[0], n);
@@ -63,6 +64,7 @@ static void user(uint16_t c, const struct irc_msg *m, struct ireply *r)
 		memcpy(realname[c], m->param[3], n);
 		realname[c][n] = '\0';
 	}
+	pthread_mutex_unlock(&chat_mu);
 	state[c] |= REG_USER;
 }
 
@@ -169,6 +171,7 @@ void ir_end(struct ireply *r)
 	ir_flush(r);
 }
 
+/* A fresh slot: nobody can name it yet (its nick is not registered). */
 static void irc_open(uint16_t c)
 {
 	line_open(c);

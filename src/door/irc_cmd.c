@@ -428,7 +428,9 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 	else if (irc_is(m, "TOPIC"))
 		ir_num(&r, "482", "%.*s :natter rooms have no topic", (int)m->param_len[0], m->param[0]);
 	else if (irc_is(m, "AWAY")) {
+		pthread_mutex_lock(&chat_mu);   /* WHO and WHOIS of others read it */
 		irc_away[c] = m->nparams > 0 && m->param_len[0] > 0;
+		pthread_mutex_unlock(&chat_mu);
 		if (irc_away[c])
 			ir_num(&r, "306", ":You have been marked as being away");
 		else
