@@ -18,6 +18,17 @@ class NatterdController(BaseServerController, DirectoryBasedController):
     software_name = "natterd"
     supported_sasl_mechanisms: Set[str] = set()
     supports_sts = False
+    # What natterd's 005 must say (isupport.py's testValues checks it).
+    isupport = {
+        "CASEMAPPING": "ascii",
+        "CHANTYPES": "#",
+        "PREFIX": "",
+        "CHANMODES": ",,,",
+        "NICKLEN": "16",
+        "CHANNELLEN": "17",
+        "CHANLIMIT": "#:8",
+        "TARGMAX": "PRIVMSG:1,NOTICE:1,JOIN:8,PART:8,NAMES:8",
+    }
 
     def run(
         self,
