@@ -35,6 +35,11 @@ const char *chat_hostname(void)
 	return settings.hostname;
 }
 
+unsigned long chat_uptime(void)
+{
+	return (unsigned long)(time(NULL) - started);
+}
+
 unsigned long chat_messages(void)
 {
 	return atomic_load(&messages);
@@ -80,9 +85,8 @@ static const char *error_text(enum proto_error e)
 	}
 }
 
-void chat_error(uint16_t c, enum proto_error e, unsigned *wake)
+void chat_tell(uint16_t c, uint16_t m, unsigned *wake)
 {
-	uint16_t m = msg_printf(1, "! %s: %s", proto_error_code(e), error_text(e));
 	if (conns[c].room == CONN_NONE) {       /* not in a room: no producers */
 		if (m != MSG_NONE) {
 			deliver_one(c, m, LINE_EVENT, wake);
@@ -108,6 +112,11 @@ static void own_unlock(uint16_t c)
 {
 	if (conns[c].room != CONN_NONE)
 		pthread_mutex_unlock(&rooms[conns[c].room].mu);
+}
+
+void chat_error(uint16_t c, enum proto_error e, unsigned *wake)
+{
+	chat_tell(c, msg_printf(1, "! %s: %s", proto_error_code(e), error_text(e)), wake);
 }
 
 void reply_error_fmt(uint16_t c, enum proto_error e, const char *fmt,

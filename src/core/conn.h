@@ -20,6 +20,8 @@ enum conn_state {
 	CONN_OPEN,      /* in the chat: waits for an edge, or (deadline) for room */
 	CONN_LEAVING,   /* ending: reads no more; waits (deadline) for its room to take the line */
 	CONN_DRAINING,  /* out of the chat: sends what it is owed (deadline), then closes */
+	CONN_DOOR,      /* in its door's handshake (HTTP), not yet in the chat:
+			 * reads; waits (deadline: the door's handshake_ms) */
 };
 
 enum kill_reason {

@@ -44,6 +44,23 @@
 /* `<nick> text` or `* nick text`: the longest line history copies. */
 #define HISTORY_LINE_MAX (NICK_MAX + 3 + LINE_MAX_CONTENT)
 #define THREAD_STACK (64 * 1024)
+/* The web door (HTTP and WebSocket). */
+#define DEFAULT_WEB_PORT 8081
+#define HTTP_HEAD_MAX 4096      /* bytes of a request head; more: 431 */
+#define HTTP_HEAD_TIMEOUT_MS 10000      /* a request head must be whole by then */
+#define HTTP_HEAD_BUFS 128      /* heads that arrive in pieces, parked at once */
+#define WS_MSG_FAR (64 * 1024)  /* a message this far over the line limit: 1009 */
+#define WS_RAW_BUF 1024         /* a WebSocket client's unparsed input */
+#define MAX_ORIGINS 8           /* --web-origin */
+
+/* Logging (util/log.c): workers queue their lines; the main thread writes
+ * them, so a slow or full stderr never blocks a worker. */
+#define LOG_LINE_MAX 1024        /* bytes of one log line, prefix included */
+#define LOG_RING_LINES 64        /* lines queued for the main thread; more are dropped (and counted) */
+#define LOG_CONN_LINES_PER_SEC 20 /* connect/disconnect/refused lines a second; more are counted */
+#define LOG_FLUSH_MS 1000        /* how long the main thread waits for stderr to take its lines */
+
+/* The IRC door. */
 #define DEFAULT_IRC_PORT 6667
 #define IRC_CHANNELS_MAX 8      /* rooms one IRC connection may be in at once */
 #define IRC_LINE_MAX 512        /* bytes of one IRC line, CR LF included */

@@ -24,6 +24,8 @@ enum door_step {
 			 * it, the loop retries it, and past the loop's deadline
 			 * cuts the client */
 	DOOR_LEAVE,     /* the client leaves (/quit, QUIT): drain, then close */
+	DOOR_JOINED,    /* a door with a handshake put c in the chat
+			 * (chat_connect): CONN_DOOR -> CONN_OPEN */
 	DOOR_FAIL,      /* protocol failure: close now; the door has queued its
 			 * last words, which are sent first (life_close_after) */
 };
@@ -35,6 +37,10 @@ enum door_step {
 
 struct door_ops {
 	const char *name;
+	/* 0: c joins the chat at accept. Otherwise c starts in CONN_DOOR
+	 * (reads input, is in no room) and its door has this long to make it
+	 * join (chat_connect) before the loop closes it. */
+	unsigned handshake_ms;
 	/* c came in by this door (a fresh slot): reset the door's state. */
 	void (*open)(uint16_t c);
 	/* One read turn of c: begin(), then space/added/step as the loop
@@ -55,9 +61,16 @@ struct door_ops {
 	 * it. NULL: the pool text is sent as is (the line and IRC doors). */
 	unsigned (*render)(uint16_t c, const struct msg *m, unsigned off,
 			   struct iovec *iov, char *hdr);
+	/* c is being closed (owner worker): free what the door holds for it.
+	 * NULL: nothing to free. */
+	void (*close)(uint16_t c);
+	/* A client refused at accept (full, --max-per-ip) is told so in the
+	 * door's own form. NULL: the line is sent as is. */
+	void (*refuse)(int fd, const char *line);
 };
 
 extern const struct door_ops door_line;
+extern const struct door_ops door_web;
 extern const struct door_ops door_irc;
 /* The line door's input buffering (line.c), shared by every door that
  * reads LF-ended lines: the IRC door too. */

@@ -2,6 +2,7 @@
  * table), socket options, the greeting. */
 #include "loop/worker_int.h"
 #include "core/chat.h"
+#include "core/metrics.h"
 #include "door/door.h"
 #include "util/log.h"
 #include <errno.h>
@@ -57,6 +58,17 @@ static void peer_of(const struct sockaddr_storage *ss, struct peer *p)
 	}
 }
 
+/* Tells a refused client why, in its door's form, and closes. */
+static void refuse(int fd, enum door_kind door, const char *line)
+{
+	const struct door_ops *d = door_get(door);
+	if (d->refuse)
+		d->refuse(fd, line);
+	else
+		send_now(fd, line);
+	close_gently(fd);
+}
+
 static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 		  enum door_kind door, int64_t now, unsigned *wake)
 {
@@ -67,6 +79,7 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	peer_format(&p, name, sizeof name);
 	if (!allow_match(wcfg.allow, p.family, p.addr)) {
 		log_info("refused %s: not in --allow", name);
+		metric_add(&metrics.refusals[REFUSE_ALLOW]);
 		close(fd);
 		return;
 	}
@@ -74,15 +87,15 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	uint16_t c = conn_alloc(fd, w->id, &p, door, wcfg.max_per_ip, &why);
 	if (c == CONN_NONE && why == ALLOC_PER_PEER) {
 		log_info("refused %s: --max-per-ip %u reached", name, wcfg.max_per_ip);
-		send_now(fd, "! full: too many connections from your address\n");
-		close_gently(fd);
+		metric_add(&metrics.refusals[REFUSE_PER_IP]);
+		refuse(fd, door, "! full: too many connections from your address\n");
 		return;
 	}
 	if (c == CONN_NONE) {
 		log_info("refused %s: connection table full (%u)", name, conn_limit());
 		snprintf(line, sizeof line, "! full: the server is full (%u connections)\n", conn_limit());
-		send_now(fd, line);
-		close_gently(fd);
+		metric_add(&metrics.refusals[REFUSE_FULL]);
+		refuse(fd, door, line);
 		return;
 	}
 	set_client_options(fd);
@@ -99,6 +112,8 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	}
 	k->last_input_ms = k->refill_ms = now;
 	k->tokens = (int32_t)(wcfg.burst < 2000000 ? wcfg.burst : 2000000) * 1000;
+	atomic_fetch_add(&metrics.conns[door], 1);
+	metric_add(&metrics.accepted[door]);
 	life_start(w, c, now, wake);
 }
 

@@ -28,7 +28,7 @@ static enum input_result handle_units(struct worker *w, uint16_t c, const struct
 {
 	struct conn *k = &conns[c];
 
-	while (k->state == CONN_OPEN) {
+	while (k->state == CONN_OPEN || k->state == CONN_DOOR) {
 		if (!has_token(k, now)) {
 			w->resume_ms = w->resume_ms < token_due(k, now) ? w->resume_ms : token_due(k, now);
 			return INPUT_WAIT;
@@ -42,6 +42,10 @@ static enum input_result handle_units(struct worker *w, uint16_t c, const struct
 		case DOOR_DONE:
 			k->tokens -= wcfg.rate ? 1000 : 0;
 			k->deadline_ms = 0;     /* no longer waiting */
+			break;
+		case DOOR_JOINED:
+			k->tokens -= wcfg.rate ? 1000 : 0;
+			life_go(w, c, CONN_OPEN, LEAVE_NONE, now, wake);
 			break;
 		case DOOR_LEAVE:
 			k->tokens -= wcfg.rate ? 1000 : 0;
@@ -65,7 +69,7 @@ static enum input_result read_units(struct worker *w, uint16_t c, const struct d
 
 	for (;;) {
 		enum input_result r = handle_units(w, c, d, now, wake, closed);
-		if (r != INPUT_DONE || *closed || k->state != CONN_OPEN)
+		if (r != INPUT_DONE || *closed || (k->state != CONN_OPEN && k->state != CONN_DOOR))
 			return r;
 		if (k->eof) {   /* a partial last unit is dropped */
 			*closed = life_go(w, c, CONN_LEAVING, LEAVE_EOF, now, wake);

@@ -6,6 +6,10 @@
  *
  *   FREE     --accept-----------------> NEW
  *   NEW      --the lobby took it------> OPEN
+ *   NEW      --its door has a handshake (HTTP)-> DOOR
+ *   DOOR     --its door joined it to the lobby (DOOR_JOINED)-> OPEN
+ *   DOOR     --an end (response sent, eof, error)-> LEAVING (nothing to tell)
+ *   DOOR     --handshake_ms past------> FREE
  *   NEW      --JOIN_WAIT_MS past------> FREE
  *   OPEN     --an end (eof, idle, socket error, too slow, stuck, door)-> LEAVING
  *   OPEN     --/quit (left its room)--> DRAINING
@@ -17,6 +21,7 @@
 #include "loop/worker_int.h"
 #include "core/chat.h"
 #include "core/deliver.h"
+#include "core/metrics.h"
 #include "door/door.h"
 #include "door/irc.h"
 #include "util/log.h"
@@ -85,6 +90,16 @@ static const char *const leave_log[] = {
 	[LEAVE_STUCK] = "stuck: a wait passed its deadline",
 };
 
+static void count_cut(enum leave_reason why)
+{
+	static const uint8_t cut_of[] = {
+		[LEAVE_IDLE] = CUT_IDLE + 1, [LEAVE_ERROR] = CUT_ERROR + 1,
+		[LEAVE_TOO_SLOW] = CUT_TOO_SLOW + 1, [LEAVE_STUCK] = CUT_TOO_SLOW + 1,
+	};
+	if (why < sizeof cut_of && cut_of[why])
+		metric_add(&metrics.cuts[cut_of[why] - 1]);
+}
+
 static void release(struct worker *w, uint16_t c, const char *why)
 {
 	struct conn *k = &conns[c];
@@ -100,6 +115,10 @@ static void release(struct worker *w, uint16_t c, const char *why)
 	 * that connects as soon as it does finds room. */
 	int fd = k->fd;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+	const struct door_ops *d = door_get(k->door);
+	if (d->close)
+		d->close(c);
+	atomic_fetch_sub(&metrics.conns[k->door], 1);
 	conn_release(c);
 	close_gently(fd);
 }
@@ -115,16 +134,21 @@ int life_go(struct worker *w, uint16_t c, enum conn_state to, enum leave_reason 
 	if (from == CONN_FREE)
 		abort();        /* a transition of a free slot is a bug */
 	switch (to) {
-	case CONN_OPEN:         /* NEW, after the lobby took it */
+	case CONN_OPEN:         /* NEW or DOOR, after the lobby took it */
 		k->deadline_ms = 0;
+		break;
+	case CONN_DOOR:         /* NEW: its door answers first (HTTP) */
+		k->deadline_ms = now + door_get(k->door)->handshake_ms;
 		break;
 	case CONN_LEAVING:
 		if (from == CONN_DRAINING)
 			return 0;       /* already out of the chat */
 		if (why > k->leave)
 			k->leave = why; /* a worse reason wins */
-		if (from != CONN_LEAVING)
+		if (from != CONN_LEAVING) {
 			k->deadline_ms = now + LEAVE_WAIT_MS;
+			count_cut(k->leave);
+		}
 		if (k->leave == LEAVE_STUCK || k->leave == LEAVE_TOO_SLOW)
 			cut(c, KILL_TOO_SLOW);
 		else if (k->leave == LEAVE_ERROR)
@@ -185,8 +209,12 @@ void life_start(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 {
 	conns[c].deadline_ms = now + JOIN_WAIT_MS;
 	conns[c].want_read = 1;         /* it may have sent already */
-	door_get(conns[c].door)->open(c);
-	try_connect(w, c, now, wake);
+	const struct door_ops *d = door_get(conns[c].door);
+	d->open(c);
+	if (d->handshake_ms)
+		life_go(w, c, CONN_DOOR, LEAVE_NONE, now, wake);
+	else
+		try_connect(w, c, now, wake);
 	ready_push(w, c);
 }
 
@@ -212,11 +240,12 @@ void life_run(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 	case CONN_NEW:
 		try_connect(w, c, now, wake);
 		break;
-	case CONN_OPEN: {
+	case CONN_OPEN:
+	case CONN_DOOR: {
 		enum input_result r = conn_input(w, c, now, wake);
 		if (r == INPUT_AGAIN)
 			w->resume_ms = now;
-		if (r != INPUT_DONE && k->state == CONN_OPEN)
+		if (r != INPUT_DONE && (k->state == CONN_OPEN || k->state == CONN_DOOR))
 			ready_push(w, c);
 		break;
 	}
@@ -243,7 +272,7 @@ void life_flush(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 		return;
 	}
 	if (kill == KILL_TOO_SLOW) {
-		if (k->state == CONN_OPEN || k->state == CONN_NEW)
+		if (k->state == CONN_OPEN || k->state == CONN_NEW || k->state == CONN_DOOR)
 			life_go(w, c, CONN_LEAVING, LEAVE_TOO_SLOW, now, wake);
 		else if (k->state == CONN_DRAINING)
 			life_go(w, c, CONN_FREE, LEAVE_TOO_SLOW, now, wake);
@@ -306,6 +335,12 @@ void life_tick(struct worker *w, uint16_t c, int64_t now, unsigned stall_limit, 
 		if (now >= k->deadline_ms)
 			life_go(w, c, CONN_FREE, LEAVE_STUCK, now, wake);
 		break;
+	case CONN_DOOR:         /* PROTOCOL.md: a head not whole in 10 s is closed */
+		if (now >= k->deadline_ms) {
+			metric_add(&metrics.cuts[CUT_HANDSHAKE]);
+			life_go(w, c, CONN_FREE, LEAVE_STUCK, now, wake);
+		}
+		break;
 	default:
 		break;          /* NEW and LEAVING are listed: life_run times them */
 	}
@@ -329,7 +364,7 @@ void life_close_after(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 #define CHECK_SLACK_MS (2 * TICK_MS)
 
 static const char *const state_name[] = {
-	"free", "new", "open", "leaving", "draining",
+	"free", "new", "open", "leaving", "draining", "door",
 };
 
 void life_check(struct worker *w, uint16_t c, int64_t now)
@@ -360,6 +395,12 @@ void life_check(struct worker *w, uint16_t c, int64_t now)
 	case CONN_DRAINING:
 		if (!k->deadline_ms || late)
 			bad = "draining with no deadline or past it";
+		break;
+	case CONN_DOOR:
+		if (!k->deadline_ms || late)
+			bad = "in its door's handshake with no deadline or past it";
+		else if (k->want_read && !k->listed)
+			bad = "has input to read but is not listed";
 		break;
 	case CONN_FREE:
 		break;

@@ -17,7 +17,8 @@ int listen_parse_addr(const char *s, unsigned port, struct sockaddr_storage *ss,
 
 /* Binds every address, each a listener for door (default: 0.0.0.0 and ::); port 0 takes a free
  * port, and the others follow the first one's. Returns how many were
- * opened, or -1 after logging which address failed. */
+ * opened, or -1 after logging which address failed. optional: a port in
+ * use (EADDRINUSE, left in errno) is not logged; the caller warns. */
 int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
-		enum door_kind door, struct listener *out, unsigned max);
+		enum door_kind door, int optional, struct listener *out, unsigned max);
 #endif
