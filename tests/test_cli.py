@@ -70,7 +70,7 @@ def test_ready_line_and_logs():
     finally:
         assert srv.stop() == 0
     err = srv.stderr()
-    assert re.search(r"ready: listening on 127\.0\.0\.1:%d(, irc 127\.0\.0\.1:\d+)?; connections \d+ \(table \d+\), workers \d+" % srv.port, err), err
+    assert re.search(r"ready: listening on 127\.0\.0\.1:%d(; web [^;]*)?(; irc [^;]*)?; connections \d+ \(table \d+\), workers \d+" % srv.port, err), err
     assert re.search(r"connect 127\.0\.0\.1:\d+ as %s" % a.nick, err), err
     assert re.search(r"disconnect 127\.0\.0\.1:\d+ %s: quit" % a.nick, err), err
     out = srv.stdout()
