@@ -195,7 +195,8 @@ class WS:
 @test
 def test_page():
     with WebServer() as s:
-        st, h, body = get(s.web, "/")
+        gz = "Accept-Encoding: gzip, deflate\r\n"
+        st, h, body = get(s.web, "/", gz)
         if st != 200 or not h.get("content-type", "").startswith("text/html"):
             raise AssertionError("GET / gave %d %r" % (st, h))
         if h.get("content-encoding") != "gzip" or int(h["content-length"]) != len(body):
@@ -212,12 +213,26 @@ def test_page():
         etag = h.get("etag")
         if not etag or not etag.startswith('"'):
             raise AssertionError("no ETag: %r" % h)
-        st2, h2, b2 = get(s.web, "/", "If-None-Match: %s\r\n" % etag)
+        st2, h2, b2 = get(s.web, "/", gz + "If-None-Match: %s\r\n" % etag)
         if st2 != 304 or b2:
             raise AssertionError("If-None-Match with the ETag gave %d and %d bytes" % (st2, len(b2)))
-        st3, h3, b3 = get(s.web, "/", method="HEAD")
+        st3, h3, b3 = get(s.web, "/", gz, method="HEAD")
         if st3 != 200 or b3 or int(h3["content-length"]) != len(body):
             raise AssertionError("HEAD / gave %d, %d bytes, %r" % (st3, len(b3), h3))
+        # A client that does not take gzip (curl, nc, a script) gets the
+        # page itself, with an ETag of its own.
+        for extra in ("", "Accept-Encoding: identity\r\n", "Accept-Encoding: gzip;q=0\r\n"):
+            st4, h4, b4 = get(s.web, "/", extra)
+            if st4 != 200 or "content-encoding" in h4 or b4.decode() != page:
+                raise AssertionError("GET / with %r gave %d %r, %d bytes" % (extra, st4, h4, len(b4)))
+            if int(h4["content-length"]) != len(b4) or h4.get("etag") in (None, etag):
+                raise AssertionError("identity page headers %r" % h4)
+        st5, _, b5 = get(s.web, "/", "If-None-Match: %s\r\n" % h4["etag"])
+        if st5 != 304 or b5:
+            raise AssertionError("If-None-Match with the identity ETag gave %d" % st5)
+        st6, _, b6 = get(s.web, "/", "If-None-Match: %s\r\n" % etag)
+        if st6 != 200 or b6.decode() != page:
+            raise AssertionError("the gzip ETag matched the identity page (%d)" % st6)
 
 
 @test
@@ -721,7 +736,7 @@ def main():
     TARGET = opt.target
     suite = Suite("web-%s: " % TARGET)
     if not os.path.exists(natlib.binary(TARGET)):
-        print("FAIL web-%s: binary: %s is missing" % (TARGET, natlib.binary(TARGET)), flush=True)
+        natlib.result("FAIL", "web-%s: binary" % TARGET, "%s is missing" % natlib.binary(TARGET))
         return 1
     for name, fn in TESTS:
         if opt.only and not any(p in name for p in opt.only.split(",")):

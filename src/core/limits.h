@@ -49,6 +49,7 @@
 #define HTTP_HEAD_MAX 4096      /* bytes of a request head; more: 431 */
 #define HTTP_HEAD_TIMEOUT_MS 10000      /* a request head must be whole by then */
 #define HTTP_HEAD_BUFS 128      /* heads that arrive in pieces, parked at once */
+#define WEB_PAGE_MAX 32768     /* bytes of the chat page decoded, for clients without gzip */
 #define WS_MSG_FAR (64 * 1024)  /* a message this far over the line limit: 1009 */
 #define WS_RAW_BUF 1024         /* a WebSocket client's unparsed input */
 #define MAX_ORIGINS 8           /* --web-origin */

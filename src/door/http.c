@@ -103,6 +103,7 @@ static struct http_str *field_slot(struct http_request *req, struct http_str nam
 		{ "sec-websocket-key", offsetof(struct http_request, ws_key) },
 		{ "sec-websocket-version", offsetof(struct http_request, ws_version) },
 		{ "if-none-match", offsetof(struct http_request, if_none_match) },
+		{ "accept-encoding", offsetof(struct http_request, accept_encoding) },
 	};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (ascii_caseeq(name.p, name.len, known[i].name, strlen(known[i].name)))
@@ -187,6 +188,36 @@ int http_has_token(struct http_str list, const char *token)
 		while (e > start && (list.p[e - 1] == ' ' || list.p[e - 1] == '\t'))
 			e--;
 		if (ascii_caseeq(list.p + start, e - start, token, tlen))
+			return 1;
+	}
+	return 0;
+}
+
+int http_accepts_gzip(struct http_str ae)
+{
+	size_t i = 0;
+
+	while (ae.p && i < ae.len) {
+		while (i < ae.len && (ae.p[i] == ' ' || ae.p[i] == '\t' || ae.p[i] == ','))
+			i++;
+		size_t start = i, name_end;
+		while (i < ae.len && ae.p[i] != ',' && ae.p[i] != ';' && ae.p[i] != ' ')
+			i++;
+		name_end = i;
+		int refused = 0;        /* ";q=0", ";q=0.0", ... */
+		while (i < ae.len && ae.p[i] != ',') {
+			if (ae.p[i] == 'q' && i + 2 < ae.len && ae.p[i + 1] == '=' && ae.p[i + 2] == '0') {
+				size_t k = i + 3;
+				refused = 1;
+				if (k < ae.len && ae.p[k] == '.')
+					for (k++; k < ae.len && ae.p[k] != ',' && ae.p[k] != ' ' && ae.p[k] != ';'; k++)
+						if (ae.p[k] != '0')
+							refused = 0;
+			}
+			i++;
+		}
+		if (!refused && (ascii_caseeq(ae.p + start, name_end - start, "gzip", 4) ||
+				 ascii_caseeq(ae.p + start, name_end - start, "*", 1)))
 			return 1;
 	}
 	return 0;

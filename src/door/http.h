@@ -19,7 +19,7 @@ struct http_request {
 	enum http_route route;
 	uint8_t minor;          /* HTTP/1.minor */
 	struct http_str host, origin, upgrade, connection;
-	struct http_str ws_key, ws_version, if_none_match;
+	struct http_str ws_key, ws_version, if_none_match, accept_encoding;
 };
 
 /* Parses the head at the start of buf. Returns 0 while it is not complete
@@ -32,6 +32,9 @@ int http_parse(const char *buf, size_t len, struct http_request *req);
 /* 1 if the comma-separated list (Connection, Upgrade) holds token, in any
  * case. */
 int http_has_token(struct http_str list, const char *token);
+/* 1 if an Accept-Encoding value takes gzip ("gzip" or "*", without
+ * q=0); 0 for none given, which asks for the identity encoding. */
+int http_accepts_gzip(struct http_str accept_encoding);
 /* 1 if origin ("http://host:port") names the same host and port as the
  * Host header (a missing port is 80), in any case. */
 int http_same_origin(struct http_str origin, struct http_str host);

@@ -92,6 +92,12 @@ static unsigned web_render(uint16_t c, const struct msg *m, unsigned off,
 		if (m->text[1] == 'P') {
 			iov->iov_base = (void *)(web_page_gz + off);
 			iov->iov_len = web_page_gz_len - off;
+		} else if (m->text[1] == 'I') {         /* decoded before it was queued */
+			const uint8_t *page;
+			const char *etag;
+			long n = web_page_plain(&page, &etag);
+			iov->iov_base = (void *)(page + off);
+			iov->iov_len = (size_t)n - off;
 		} else {
 			iov->iov_base = (void *)(m->text + 2 + off);
 			iov->iov_len = m->len - 2 - off;
@@ -122,6 +128,7 @@ static const char *reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 500: return "Internal Server Error";
 	case 101: return "Switching Protocols";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
@@ -160,24 +167,34 @@ static const char page_headers[] =
 	"style-src 'unsafe-inline'; connect-src 'self' ws: wss:; img-src data:; "
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'\r\n";
 
-static int etag_matches(struct http_str inm)
+
+static int etag_matches(struct http_str inm, const char *etag)
 {
-	size_t n = strlen(web_page_etag);
+	size_t n = strlen(etag);
 	for (size_t i = 0; inm.p && i + n <= inm.len; i++)
-		if (memcmp(inm.p + i, web_page_etag, n) == 0)
+		if (memcmp(inm.p + i, etag, n) == 0)
 			return 1;
 	return inm.p && inm.len == 1 && inm.p[0] == '*';
 }
 
+/* The page, gzipped as it is kept, or decoded for a client that does not
+ * take gzip (curl, a script); each form has its own ETag. */
 static int respond_page(uint16_t c, const struct http_request *req, unsigned *wake)
 {
 	char h[768];
-	int fresh = etag_matches(req->if_none_match);
-	int n = snprintf(h, sizeof h, "HTTP/1.1 %s\r\n%sETag: %s\r\n",
-			 fresh ? "304 Not Modified" : "200 OK", page_headers, web_page_etag);
+	int gz = http_accepts_gzip(req->accept_encoding);
+	const uint8_t *plain;
+	const char *etag = web_page_etag;
+	long len = web_page_gz_len;
+
+	if (!gz && (len = web_page_plain(&plain, &etag)) < 0)
+		return respond_error(c, 500, req->method == HTTP_HEAD, wake);
+	int fresh = etag_matches(req->if_none_match, etag);
+	int n = snprintf(h, sizeof h, "HTTP/1.1 %s\r\n%sVary: Accept-Encoding\r\nETag: %s\r\n",
+			 fresh ? "304 Not Modified" : "200 OK", page_headers, etag);
 	if (!fresh)
-		n += snprintf(h + n, sizeof h - n, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"
-			      "Content-Length: %u\r\n", web_page_gz_len);
+		n += snprintf(h + n, sizeof h - n, "%sContent-Length: %ld\r\n",
+			      gz ? "Content-Encoding: gzip\r\n" : "", len);
 	n += snprintf(h + n, sizeof h - n, "Connection: close\r\n\r\n");
 	if (web_send_raw(c, h, n, "", 0, wake) < 0)
 		return DOOR_FAIL;
@@ -187,7 +204,7 @@ static int respond_page(uint16_t c, const struct http_request *req, unsigned *wa
 			return DOOR_FAIL;
 		struct msg *p = msg_at(m);
 		p->text[0] = '\0';
-		p->text[1] = 'P';
+		p->text[1] = gz ? 'P' : 'I';
 		p->len = 2;
 		chat_tell(c, m, wake);
 	}
@@ -399,6 +416,29 @@ static void web_refuse(int fd, const char *line)
 	}
 }
 
+/* A WebSocket client being cut hears why in a text frame and a close
+ * frame (1008, policy); one with a frame half written, or still in HTTP,
+ * only sees the connection close. */
+static void web_last_words(uint16_t c, int fd, const char *line, int mid_line)
+{
+	uint8_t buf[OUT_LINE_MAX + 32];
+	size_t len = strlen(line), n;
+
+	if (web_slots[c].phase != WEB_WS || mid_line)
+		return;
+	if (len && line[len - 1] == '\n')
+		len--;
+	n = ws_frame_header(buf, 1, len);
+	memcpy(buf + n, line, len);
+	n += len;
+	n += ws_frame_header(buf + n, 8, 2);
+	buf[n++] = 1008 >> 8;
+	buf[n++] = 1008 & 0xff;
+	if (send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* the client sees the close instead */
+	}
+}
+
 const struct door_ops door_web = {
 	.name = "web",
 	.handshake_ms = HTTP_HEAD_TIMEOUT_MS,
@@ -411,4 +451,5 @@ const struct door_ops door_web = {
 	.render = web_render,
 	.close = web_close,
 	.refuse = web_refuse,
+	.last_words = web_last_words,
 };

@@ -36,6 +36,9 @@ extern struct web_slot web_slots[MAX_CONNS];
 extern const unsigned char web_page_gz[];
 extern const unsigned web_page_gz_len;
 extern const char web_page_etag[];
+/* The page decoded (for clients without gzip) and its ETag; -1 if it
+ * could not be decoded into WEB_PAGE_MAX bytes. */
+long web_page_plain(const uint8_t **bytes, const char **etag);
 
 /* Queues bytes that go out as they are (an HTTP head, a control frame) to
  * c, from a and b; -1 if the pool has no line for it. */

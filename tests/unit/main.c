@@ -34,6 +34,9 @@ void test_irc_split(void);
 void test_parse_history(void);
 void test_history_ring(void);
 void test_history_keep_limits(void);
+void test_inflate_vectors(void);
+void test_inflate_page(void);
+void test_http_accept_encoding(void);
 
 int main(void)
 {
@@ -66,5 +69,8 @@ int main(void)
 	RUN(test_parse_history);
 	RUN(test_history_ring);
 	RUN(test_history_keep_limits);
+	RUN(test_inflate_vectors);
+	RUN(test_inflate_page);
+	RUN(test_http_accept_encoding);
 	return check_failures != 0;
 }

@@ -269,3 +269,23 @@ void test_metrics_render(void)
 	char small[64];
 	CHECK(metrics_render(&f, small, sizeof small) == sizeof small - 1);
 }
+
+static struct http_str hs(const char *s)
+{
+	struct http_str v = { s, (uint16_t)strlen(s) };
+	return v;
+}
+
+void test_http_accept_encoding(void)
+{
+	struct http_str none = { NULL, 0 };
+	CHECK(!http_accepts_gzip(none));
+	CHECK(http_accepts_gzip(hs("gzip, deflate, br")));
+	CHECK(http_accepts_gzip(hs("br;q=1.0, GZIP;q=0.5")));
+	CHECK(http_accepts_gzip(hs("*")));
+	CHECK(!http_accepts_gzip(hs("identity")));
+	CHECK(!http_accepts_gzip(hs("gzip;q=0")));
+	CHECK(!http_accepts_gzip(hs("gzip;q=0.000, identity")));
+	CHECK(http_accepts_gzip(hs("gzip;q=0.1")));
+	CHECK(!http_accepts_gzip(hs("x-gzip2, deflate")));
+}
