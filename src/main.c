@@ -5,6 +5,7 @@
 #include "core/conn.h"
 #include "core/history.h"
 #include "loop/listen.h"
+#include "door/door.h"
 #include "util/log.h"
 #include "util/notify.h"
 #include "core/pool.h"
@@ -127,6 +128,18 @@ int main(int argc, char **argv)
 			log_warn("web door left closed: %s is in use (--web PORT picks another)",
 				 ls[nls].name);
 	}
+	int nweb = nls;
+	if (!cfg.no_irc) {
+		int n = listen_open(cfg.bind, cfg.nbind, cfg.irc_port, DOOR_IRC, !cfg.irc_port_given,
+				    ls + nls, MAX_LISTENERS);
+		if (n > 0)
+			nls += n;
+		else if (cfg.irc_port_given || errno != EADDRINUSE)
+			return 1;
+		else    /* PROTOCOL.md: a default port in use leaves its door closed */
+			log_warn("IRC door left closed: %s is in use (--irc PORT picks another)",
+				 ls[nls].name);
+	}
 	if (cfg.user)
 		drop_privileges(cfg.user);
 	else if (geteuid() == 0)
@@ -149,7 +162,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < nls; i++) {
-		strcat(names, i == nline ? "; web " : i ? ", " : "");
+		strcat(names, i == nline && i < nweb ? "; web " : i == nweb && i > 0 ? "; irc " :
+		       i ? ", " : "");
 		strcat(names, ls[i].name);
 	}
 	log_info("ready: listening on %s; connections %u (table %u), workers %u, "

@@ -1,4 +1,7 @@
 #include "core/chat.h"
+#include "core/chat_int.h"
+#include "door/door.h"
+#include "door/irc.h"
 #include "core/conn.h"
 #include "core/deliver.h"
 #include "core/history.h"
@@ -12,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-static struct chat_settings settings;
-static atomic_ulong messages;
+struct chat_settings settings;
+atomic_ulong messages;
 static unsigned long guest_seq;         /* under chat_mu */
 static time_t started;
 static uint16_t sort_buf[MAX_CONNS > MAX_ROOMS ? MAX_CONNS : MAX_ROOMS];
@@ -25,6 +28,11 @@ void chat_init(const struct chat_settings *s)
 {
 	settings = *s;
 	started = time(NULL);
+}
+
+const char *chat_hostname(void)
+{
+	return settings.hostname;
 }
 
 unsigned long chat_uptime(void)
@@ -40,7 +48,7 @@ unsigned long chat_messages(void)
 /* Pushes an event line to c (in room r, whose lock the caller holds).
  * A line c has no room for even in the reserve is never dropped
  * silently: c is cut as too slow, and told so. */
-static void tell(uint16_t c, uint16_t msg, unsigned *wake)
+void tell(uint16_t c, uint16_t msg, unsigned *wake)
 {
 	if (msg == MSG_NONE) {
 		deliver_kill(c, wake);  /* the pool is dry even of its reserve */
@@ -52,7 +60,7 @@ static void tell(uint16_t c, uint16_t msg, unsigned *wake)
 }
 
 /* An event to room r, after deliver_check() said yes under r's lock. */
-static void announce(int r, uint16_t skip, uint16_t msg, unsigned *wake)
+void announce(int r, uint16_t skip, uint16_t msg, unsigned *wake)
 {
 	if (msg == MSG_NONE)
 		return;         /* pool dry even of its reserve: nothing to send */
@@ -92,20 +100,34 @@ void chat_tell(uint16_t c, uint16_t m, unsigned *wake)
 	pthread_mutex_unlock(&rooms[r].mu);
 }
 
+/* The lock that orders c's own queue: its room's; an IRC connection's
+ * queue takes turns by itself (conn_push). */
+static void own_lock(uint16_t c)
+{
+	if (conns[c].room != CONN_NONE)
+		pthread_mutex_lock(&rooms[conns[c].room].mu);
+}
+
+static void own_unlock(uint16_t c)
+{
+	if (conns[c].room != CONN_NONE)
+		pthread_mutex_unlock(&rooms[conns[c].room].mu);
+}
+
 void chat_error(uint16_t c, enum proto_error e, unsigned *wake)
 {
 	chat_tell(c, msg_printf(1, "! %s: %s", proto_error_code(e), error_text(e)), wake);
 }
 
-static void reply_error_fmt(uint16_t c, enum proto_error e, const char *fmt,
+void reply_error_fmt(uint16_t c, enum proto_error e, const char *fmt,
 			    const char *arg, size_t len, unsigned *wake)
 {
 	char text[128];
 	snprintf(text, sizeof text, fmt, (int)len, arg);
 	uint16_t m = msg_printf(1, "! %s: %s", proto_error_code(e), text);
-	pthread_mutex_lock(&rooms[conns[c].room].mu);
+	own_lock(c);
 	tell(c, m, wake);
-	pthread_mutex_unlock(&rooms[conns[c].room].mu);
+	own_unlock(c);
 }
 
 enum chat_result chat_connect(uint16_t c, unsigned *wake)
@@ -113,6 +135,8 @@ enum chat_result chat_connect(uint16_t c, unsigned *wake)
 	struct conn *k = &conns[c];
 	enum chat_result res = CHAT_DEFER;
 
+	if (k->door == DOOR_IRC)
+		return CHAT_OK;         /* in no room until it registers and joins */
 	pthread_mutex_lock(&chat_mu);
 	pthread_mutex_lock(&rooms[LOBBY].mu);
 	if (deliver_check(LOBBY, CONN_NONE, LINE_EVENT, wake) == DELIVER_OK) {
@@ -136,6 +160,8 @@ enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake)
 	struct conn *k = &conns[c];
 	int r = k->room;
 
+	if (k->door == DOOR_IRC)
+		return chat_irc_leave(c, how, wake);
 	if (r == CONN_NONE)
 		return CHAT_OK;
 	pthread_mutex_lock(&chat_mu);
@@ -157,7 +183,8 @@ enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake)
 }
 
 /* A message from c to its room, formatted once: `<nick> text` or `* nick text`. */
-static enum chat_result say(uint16_t c, const struct action *a, int action, unsigned *wake)
+enum chat_result chat_say_in(uint16_t c, int r, const struct action *a, int action,
+			     int notice, unsigned *wake)
 {
 	struct conn *k = &conns[c];
 	uint16_t m = action ?
@@ -165,13 +192,20 @@ static enum chat_result say(uint16_t c, const struct action *a, int action, unsi
 		msg_printf(0, "<%s> %.*s", k->nick, (int)a->text_len, a->text);
 	if (m == MSG_NONE)
 		return CHAT_DEFER;      /* pool dry: read no more from c for now */
-	int r = k->room;
+	/* An IRC NOTICE is a message to natter, a NOTICE to IRC members. */
+	uint16_t irc = notice ? irc_said_form(k->nick, "NOTICE", rooms[r].name, a->text,
+					      a->text_len) : MSG_NONE;
 	pthread_mutex_lock(&rooms[r].mu);
-	enum deliver_result d = deliver_room(r, m, c, LINE_MESSAGE, wake);
-	if (d == DELIVER_OK)    /* same lock: history order is delivery order */
+	enum deliver_result d = deliver_check(r, c, LINE_MESSAGE, wake);
+	if (d == DELIVER_OK) {
+		deliver_push_as(r, m, irc, c, wake);
+		/* same lock: history order is delivery order */
 		history_add(r, time(NULL), msg_at(m)->text, msg_at(m)->len - 1);
+	}
 	pthread_mutex_unlock(&rooms[r].mu);
 	msg_unref(m);
+	if (irc != MSG_NONE)
+		msg_unref(irc);
 	if (d == DELIVER_DEFER)
 		return CHAT_DEFER;
 	atomic_fetch_add(&messages, 1);
@@ -195,11 +229,10 @@ static enum chat_result private_msg(uint16_t c, const struct action *a, unsigned
 	if (m == MSG_NONE) {
 		res = CHAT_DEFER;
 	} else {
-		int r = conns[to].room;
-		pthread_mutex_lock(&rooms[r].mu);
+		own_lock(to);
 		if (deliver_one(to, m, LINE_MESSAGE, wake) == DELIVER_DEFER)
 			res = CHAT_DEFER;
-		pthread_mutex_unlock(&rooms[r].mu);
+		own_unlock(to);
 		msg_unref(m);
 	}
 	pthread_mutex_unlock(&chat_mu);
@@ -363,10 +396,10 @@ static void reply_item(struct reply *rp, const char *item, size_t tail_room)
 static void reply_send(uint16_t c, struct reply *rp, unsigned *wake)
 {
 	reply_cut(rp);
-	pthread_mutex_lock(&rooms[conns[c].room].mu);
+	own_lock(c);
 	for (unsigned i = 0; i < rp->n; i++)
 		tell(c, rp->lines[i], wake);
-	pthread_mutex_unlock(&rooms[conns[c].room].mu);
+	own_unlock(c);
 }
 
 static struct reply reply_scratch;      /* under chat_mu */
@@ -381,6 +414,8 @@ static void who(uint16_t c, unsigned *wake)
 	pthread_mutex_lock(&chat_mu);
 	for (uint16_t m = rooms[r].first; m != CONN_NONE; m = conns[m].member_next)
 		sort_buf[n++] = m;
+	for (uint32_t m = rooms[r].irc_first; m != IRCM_NONE; m = room_irc_next(m))
+		sort_buf[n++] = IRCM_CONN(m);
 	qsort(sort_buf, n, sizeof sort_buf[0], by_nick);
 	snprintf(prefix, sizeof prefix, "= who: %s:", rooms[r].name);
 	snprintf(tail, sizeof tail, " (%u %s)", n, users(n));
@@ -429,19 +464,19 @@ static void stats(uint16_t c, unsigned *wake)
 	uint16_t m = msg_printf(1, "= stats: uptime %lds, connections %u/%u, rooms %u, messages %lu",
 				(long)(time(NULL) - started), conn_count(), conn_limit(),
 				rooms_with_people(), chat_messages());
-	pthread_mutex_lock(&rooms[conns[c].room].mu);
+	own_lock(c);
 	tell(c, m, wake);
-	pthread_mutex_unlock(&rooms[conns[c].room].mu);
+	own_unlock(c);
 	pthread_mutex_unlock(&chat_mu);
 }
 
 static void help(uint16_t c, unsigned *wake)
 {
-	pthread_mutex_lock(&rooms[conns[c].room].mu);
+	own_lock(c);
 	tell(c, msg_printf(1, "= help: /nick NAME, /join ROOM, /msg NICK TEXT, /me TEXT, "
 			   "/who, /rooms, /history [N], /stats, /help, /quit [TEXT]; "
 			   "other lines go to your room (start with // to send a /)"), wake);
-	pthread_mutex_unlock(&rooms[conns[c].room].mu);
+	own_unlock(c);
 }
 
 static enum chat_result quit(uint16_t c, const struct action *a, unsigned *wake)
@@ -544,8 +579,8 @@ enum chat_result chat_handle(uint16_t c, const struct action *a, unsigned *wake)
 	if (a->kind != ACT_SAY && a->kind != ACT_ME && !has_reply_room(c, a, wake, &res))
 		return res;
 	switch (a->kind) {
-	case ACT_SAY: return say(c, a, 0, wake);
-	case ACT_ME: return say(c, a, 1, wake);
+	case ACT_SAY: return chat_say_in(c, conns[c].room, a, 0, 0, wake);
+	case ACT_ME: return chat_say_in(c, conns[c].room, a, 1, 0, wake);
 	case ACT_MSG: return private_msg(c, a, wake);
 	case ACT_NICK: return change_nick(c, a, wake);
 	case ACT_JOIN: return join(c, a, wake);

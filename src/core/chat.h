@@ -34,4 +34,31 @@ unsigned long chat_uptime(void);
  * the room cannot take the event yet; c is still in it. */
 enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake);
 unsigned long chat_messages(void);
+const char *chat_hostname(void);
+/* A message or action (/me) from c to room r (its room, or one of an IRC
+ * connection's rooms); notice: an IRC NOTICE (IRC members see a NOTICE). */
+enum chat_result chat_say_in(uint16_t c, int r, const struct action *a, int action,
+			     int notice, unsigned *wake);
+
+/* The IRC door's entries (chat_irc.c): a connection in several rooms. */
+enum irc_result {
+	IRC_OK,
+	IRC_DEFER,              /* a queue is full: nothing done, retry */
+	IRC_TAKEN,              /* the nick is someone else's */
+	IRC_ROOM_LIMIT,         /* the room table is full */
+	IRC_TOO_MANY,           /* c is in IRC_CHANNELS_MAX rooms already */
+	IRC_ALREADY,            /* c is in that room already */
+	IRC_NOT_IN,             /* c is not in that room */
+};
+/* Claims nick for c before it is in any room (registration). */
+enum irc_result chat_irc_claim(uint16_t c, const char *nick, size_t len);
+enum irc_result chat_irc_nick(uint16_t c, const char *nick, size_t len, unsigned *wake);
+/* lower_name is a valid room name in lower case. */
+enum irc_result chat_irc_join(uint16_t c, const char *lower_name, unsigned *wake);
+/* reason: PART's message, for IRC members (natter's event has none). */
+enum irc_result chat_irc_part(uint16_t c, const char *lower_name, const char *reason,
+			      size_t reason_len, unsigned *wake);
+/* Leaves every room (each sees `-- NICK how` unless how is NULL) and frees
+ * the nick; CHAT_DEFER keeps what was done and is retried. */
+enum chat_result chat_irc_leave(uint16_t c, const char *how, unsigned *wake);
 #endif

@@ -156,9 +156,22 @@ unsigned conn_limit(void)
 	return limit;
 }
 
+/* An IRC connection's queue has producers under several room locks: they
+ * take turns through this flag (held for a few instructions). */
+static atomic_flag push_busy[MAX_CONNS];
+
 void conn_push(uint16_t idx, uint16_t msg)
 {
 	struct conn *c = &conns[idx];
+	if (c->door == DOOR_IRC) {
+		while (atomic_flag_test_and_set_explicit(&push_busy[idx], memory_order_acquire))
+			;
+		uint16_t t = atomic_load_explicit(&c->out_tail, memory_order_relaxed);
+		rings[idx][t & (OUTQ_LEN - 1)] = msg;
+		atomic_store_explicit(&c->out_tail, t + 1, memory_order_release);
+		atomic_flag_clear_explicit(&push_busy[idx], memory_order_release);
+		return;
+	}
 	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_relaxed);
 	rings[idx][tail & (OUTQ_LEN - 1)] = msg;
 	atomic_store_explicit(&c->out_tail, tail + 1, memory_order_release);

@@ -3,11 +3,17 @@
 #include "core/pool.h"
 #include "core/room.h"
 #include "loop/worker.h"
+#include "door/door.h"
+#include "door/irc.h"
 
 unsigned deliver_space(uint16_t c, enum line_class cls)
 {
 	unsigned cap = cls == LINE_EVENT ? OUTQ_LEN : OUTQ_LEN - OUTQ_EVENT_RESERVE;
 	unsigned queued = conn_queued(&conns[c]);
+	/* An IRC connection's queue is filled under up to IRC_CHANNELS_MAX
+	 * room locks at once: each may have checked before another pushed. */
+	if (conns[c].door == DOOR_IRC)
+		queued += IRC_QUEUE_MARGIN;
 	return queued >= cap ? 0 : cap - queued;
 }
 
@@ -54,13 +60,37 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next)
 		if (c != skip && admit(c, cls, wake) < 0)
 			defer = 1;      /* go on: cut every blocked member now */
+	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n))
+		if (IRCM_CONN(n) != skip && admit(IRCM_CONN(n), cls, wake) < 0)
+			defer = 1;
 	return defer ? DELIVER_DEFER : DELIVER_OK;
 }
 
-void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)
+/* IRC members get the IRC form of the line: `given`, or one made once for
+ * all of them when the first one is met. */
+static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip, unsigned *wake)
+{
+	uint16_t form = given;
+
+	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n)) {
+		uint16_t c = IRCM_CONN(n);
+		if (c == skip || !live(c))
+			continue;
+		if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
+			return;         /* not a line IRC shows, or the pool is dry */
+		msg_ref(form, 1);
+		conn_push(c, form);
+		worker_mark(c, wake);
+	}
+	if (form != MSG_NONE && given == MSG_NONE)
+		msg_unref(form);
+}
+
+void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned *wake)
 {
 	unsigned n = 0;
 
+	push_irc(r, msg, irc, skip, wake);
 	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next)
 		n += c != skip && live(c);
 	if (n == 0)
@@ -80,6 +110,11 @@ void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)
 		msg_unref(msg);
 }
 
+void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)
+{
+	deliver_push_as(r, msg, MSG_NONE, skip, wake);
+}
+
 enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 				 enum line_class cls, unsigned *wake)
 {
@@ -89,16 +124,28 @@ enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 	return DELIVER_OK;
 }
 
-enum deliver_result deliver_one(uint16_t c, uint16_t msg,
-				enum line_class cls, unsigned *wake)
+enum deliver_result deliver_one_in(uint16_t c, int r, uint16_t msg,
+				   enum line_class cls, unsigned *wake)
 {
 	int ok = admit(c, cls, wake);
 	if (ok < 0)
 		return DELIVER_DEFER;
-	if (ok > 0) {
+	if (ok > 0 && conns[c].door == DOOR_IRC) {
+		uint16_t form = irc_form(c, r >= 0 ? rooms[r].name : NULL, msg);
+		if (form != MSG_NONE) {
+			conn_push(c, form);     /* its one reference is the queue's */
+			worker_mark(c, wake);
+		}
+	} else if (ok > 0) {
 		msg_ref(msg, 1);
 		conn_push(c, msg);
 		worker_mark(c, wake);
 	}
 	return DELIVER_OK;
+}
+
+enum deliver_result deliver_one(uint16_t c, uint16_t msg,
+				enum line_class cls, unsigned *wake)
+{
+	return deliver_one_in(c, -1, msg, cls, wake);
 }

@@ -28,12 +28,17 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 /* Queues msg to every live member but `skip`; after deliver_check said OK
  * under the same lock. Takes its own references. */
 void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake);
+/* The same, with the line's IRC form given (MSG_NONE: made from msg). */
+void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned *wake);
 /* deliver_check, then deliver_push. */
 enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 				 enum line_class cls, unsigned *wake);
 /* To one connection; the caller holds the lock of c's room (if any). */
 enum deliver_result deliver_one(uint16_t c, uint16_t msg,
 				enum line_class cls, unsigned *wake);
+/* The same, for a line of room r (an IRC recipient's form names it). */
+enum deliver_result deliver_one_in(uint16_t c, int r, uint16_t msg,
+				   enum line_class cls, unsigned *wake);
 /* Free queue entries c may still fill with lines of this class. */
 unsigned deliver_space(uint16_t c, enum line_class cls);
 /* Marks c too slow: its owner closes it and tells the room. */

@@ -61,6 +61,18 @@
 #define LOG_CONN_LINES_PER_SEC 20 /* connect/disconnect/refused lines a second; more are counted */
 #define LOG_FLUSH_MS 1000        /* how long the main thread waits for stderr to take its lines */
 
+/* The IRC door. */
+#define DEFAULT_IRC_PORT 6667
+#define IRC_CHANNELS_MAX 8      /* rooms one IRC connection may be in at once */
+#define IRC_LINE_MAX 512        /* bytes of one IRC line, CR LF included */
+#define IRC_PARAMS_MAX 15       /* RFC 2812: at most 15 parameters */
+#define IRC_PING_MS 60000       /* an IRC client quiet this long is sent PING */
+#define IRC_PONG_MS 60000       /* ... and cut if it does not answer in this long */
+#define IRC_REG_MS 30000        /* a client must register (NICK/USER) this fast */
+#define IRC_USER_MAX 10         /* bytes of USER's username kept (for WHO/WHOIS) */
+#define IRC_REAL_MAX 48         /* bytes of USER's real name kept */
+#define IRC_QUEUE_MARGIN (IRC_CHANNELS_MAX + 2)  /* producers that may push at once */
+
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535
 #error "connection and message indexes are 16-bit"
 #endif

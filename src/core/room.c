@@ -8,6 +8,12 @@ struct room rooms[MAX_ROOMS];
 pthread_mutex_t chat_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned in_use;
 
+struct irc_node {
+	uint16_t room;                  /* CONN_NONE: this place is free */
+	uint32_t prev, next;
+};
+static struct irc_node irc_nodes[MAX_CONNS * IRC_CHANNELS_MAX];
+
 /* Nick hash: chains through conns[].nick_next. */
 #define NICK_BUCKETS 4096
 static uint16_t nick_buckets[NICK_BUCKETS];
@@ -17,6 +23,7 @@ void rooms_init(void)
 	for (int r = 0; r < MAX_ROOMS; r++) {
 		pthread_mutex_init(&rooms[r].mu, NULL);
 		rooms[r].first = CONN_NONE;
+		rooms[r].irc_first = IRCM_NONE;
 	}
 	for (int i = 0; i < NICK_BUCKETS; i++)
 		nick_buckets[i] = CONN_NONE;
@@ -39,6 +46,7 @@ int room_create(const char *name)
 			strcpy(rooms[r].name, name);
 			rooms[r].count = 0;
 			rooms[r].first = CONN_NONE;
+			rooms[r].irc_first = IRCM_NONE;
 			in_use++;
 			return r;
 		}
@@ -85,6 +93,68 @@ void room_remove_member(int r, uint16_t c)
 		conns[k->member_next].member_prev = k->member_prev;
 	k->member_prev = k->member_next = CONN_NONE;
 	rooms[r].count--;
+}
+
+void room_irc_reset(uint16_t c)
+{
+	for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++)
+		irc_nodes[c * IRC_CHANNELS_MAX + i].room = CONN_NONE;
+}
+
+static uint32_t irc_node_of(int r, uint16_t c)
+{
+	for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++)
+		if (irc_nodes[c * IRC_CHANNELS_MAX + i].room == r)
+			return c * IRC_CHANNELS_MAX + i;
+	return IRCM_NONE;
+}
+
+int room_irc_add(int r, uint16_t c)
+{
+	uint32_t n = irc_node_of(CONN_NONE, c);
+	if (n == IRCM_NONE)
+		return -1;
+	struct irc_node *node = &irc_nodes[n];
+	node->room = r;
+	node->prev = IRCM_NONE;
+	node->next = rooms[r].irc_first;
+	if (node->next != IRCM_NONE)
+		irc_nodes[node->next].prev = n;
+	rooms[r].irc_first = n;
+	rooms[r].count++;
+	return 0;
+}
+
+void room_irc_remove(int r, uint16_t c)
+{
+	uint32_t n = irc_node_of(r, c);
+	if (n == IRCM_NONE)
+		return;
+	struct irc_node *node = &irc_nodes[n];
+	if (node->prev != IRCM_NONE)
+		irc_nodes[node->prev].next = node->next;
+	else
+		rooms[r].irc_first = node->next;
+	if (node->next != IRCM_NONE)
+		irc_nodes[node->next].prev = node->prev;
+	node->room = CONN_NONE;
+	rooms[r].count--;
+}
+
+int room_irc_has(int r, uint16_t c)
+{
+	return irc_node_of(r, c) != IRCM_NONE;
+}
+
+int room_irc_room(uint16_t c, unsigned i)
+{
+	uint16_t r = irc_nodes[c * IRC_CHANNELS_MAX + i].room;
+	return r == CONN_NONE ? -1 : r;
+}
+
+uint32_t room_irc_next(uint32_t node)
+{
+	return irc_nodes[node].next;
 }
 
 static unsigned nick_hash(const char *s, size_t len)

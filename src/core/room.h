@@ -18,7 +18,8 @@
 struct room {
 	char name[ROOM_MAX + 1];        /* "" when the slot is free */
 	unsigned count;
-	uint16_t first;                 /* member list head */
+	uint16_t first;                 /* member list head (one-room doors) */
+	uint32_t irc_first;             /* IRC member list head (nodes below) */
 	pthread_mutex_t mu;
 };
 
@@ -32,6 +33,22 @@ void room_free_if_empty(int r);
 unsigned rooms_in_use(void);
 void room_add_member(int r, uint16_t c);        /* chat_mu and r's lock */
 void room_remove_member(int r, uint16_t c);
+
+/* IRC memberships: an IRC connection may be in up to IRC_CHANNELS_MAX
+ * rooms, so its links live in a static node table, node c *
+ * IRC_CHANNELS_MAX + i for its i-th place, not in its slot (natter and web
+ * connections, in exactly one room, keep conns[c].member_prev/next and
+ * conns[c].room; an IRC connection's conns[c].room stays CONN_NONE). Only
+ * the pages of IRC slots' nodes are ever touched. A room's count holds
+ * both kinds of member. Same locks as room_add_member. */
+#define IRCM_NONE 0xffffffffu
+#define IRCM_CONN(node) ((uint16_t)((node) / IRC_CHANNELS_MAX))
+void room_irc_reset(uint16_t c);                /* c is in no room */
+int room_irc_add(int r, uint16_t c);            /* -1: c is in too many */
+void room_irc_remove(int r, uint16_t c);
+int room_irc_has(int r, uint16_t c);
+int room_irc_room(uint16_t c, unsigned i);      /* its i-th room, or -1 */
+uint32_t room_irc_next(uint32_t node);
 
 uint16_t nick_find(const char *nick, size_t len);  /* CONN_NONE if free */
 void nick_add(uint16_t c);                      /* conns[c].nick set */

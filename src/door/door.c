@@ -4,6 +4,7 @@
 static const struct door_ops *const doors[DOOR_KINDS] = {
 	[DOOR_LINE] = &door_line,
 	[DOOR_WEB] = &door_web,
+	[DOOR_IRC] = &door_irc,
 };
 
 const struct door_ops *door_get(unsigned kind)

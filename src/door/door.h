@@ -75,6 +75,15 @@ struct door_ops {
 
 extern const struct door_ops door_line;
 extern const struct door_ops door_web;
+extern const struct door_ops door_irc;
+/* The line door's input buffering (line.c), shared by every door that
+ * reads LF-ended lines: the IRC door too. */
+void line_open(uint16_t c);
+void line_begin(uint16_t c);
+char *line_space(uint16_t c, size_t *room);
+void line_added(uint16_t c, size_t n);
+void line_end(uint16_t c);
+struct linebuf *line_cur(void);         /* c's buffer in this turn */
 /* The door of a kind; a kind without a door yet gets the line door. */
 const struct door_ops *door_get(unsigned kind);
 #endif

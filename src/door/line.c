@@ -17,13 +17,13 @@ static uint8_t too_long_owed[MAX_CONNS];   /* a deferred line-too-long report */
 static __thread struct linebuf scratch;
 static __thread struct linebuf *cur;    /* c's buffer in this turn */
 
-static void line_open(uint16_t c)
+void line_open(uint16_t c)
 {
 	inbuf_used[c] = 0;
 	too_long_owed[c] = 0;
 }
 
-static void line_begin(uint16_t c)
+void line_begin(uint16_t c)
 {
 	if (inbuf_used[c]) {
 		cur = &inbufs[c];
@@ -33,16 +33,21 @@ static void line_begin(uint16_t c)
 	}
 }
 
-static char *line_space(uint16_t c, size_t *room)
+char *line_space(uint16_t c, size_t *room)
 {
 	(void)c;
 	return frame_space(cur, room);
 }
 
-static void line_added(uint16_t c, size_t n)
+void line_added(uint16_t c, size_t n)
 {
 	(void)c;
 	frame_added(cur, n);
+}
+
+struct linebuf *line_cur(void)
+{
+	return cur;
 }
 
 static enum door_step line_step(uint16_t c, unsigned *wake)
@@ -76,7 +81,7 @@ static enum door_step line_step(uint16_t c, unsigned *wake)
 }
 
 /* Keeps what is left in the scratch buffer in c's own buffer. */
-static void line_end(uint16_t c)
+void line_end(uint16_t c)
 {
 	int empty = cur->start == cur->len && !cur->discarding;
 

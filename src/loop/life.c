@@ -23,6 +23,7 @@
 #include "core/deliver.h"
 #include "core/metrics.h"
 #include "door/door.h"
+#include "door/irc.h"
 #include "util/log.h"
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,10 @@ void life_tick(struct worker *w, uint16_t c, int64_t now, unsigned stall_limit, 
 	switch ((enum conn_state)k->state) {
 	case CONN_OPEN:
 		check_stalled(c, stall_limit, wake);
+		if (k->door == DOOR_IRC && irc_tick(c, now, wake)) {
+			life_go(w, c, CONN_LEAVING, LEAVE_IDLE, now, wake);
+			break;
+		}
 		if (wcfg.idle_timeout && !k->deadline_ms &&
 		    now - k->last_input_ms >= (int64_t)wcfg.idle_timeout * 1000) {
 			chat_error(c, ERR_IDLE, wake);

@@ -11,6 +11,9 @@ static const char usage_text[] =
 "A small chat server: one line per message, rooms, private messages.\n"
 "\n"
 "  -p, --port PORT          TCP port (default 8080; 0 picks a free one)\n"
+"      --irc PORT           IRC door's port (default 6667; if that is in use,\n"
+"                           the door stays closed with a warning)\n"
+"      --no-irc             no IRC door\n"
 "  -b, --bind ADDR          listen on ADDR only; repeatable\n"
 "                           (default: every IPv4 and IPv6 address)\n"
 "  -c, --max-conns N        connection limit (default and maximum: the\n"
@@ -77,6 +80,8 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		{ "allow", required_argument, 0, 'a' },
 		{ "max-per-ip", required_argument, 0, 'P' },
 		{ "idle-timeout", required_argument, 0, 'I' },
+		{ "irc", required_argument, 0, 'i' },
+		{ "no-irc", no_argument, 0, 'n' },
 		{ "web", required_argument, 0, 'W' },
 		{ "no-web", no_argument, 0, 'N' },
 		{ "web-origin", required_argument, 0, 'O' },
@@ -91,6 +96,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 
 	memset(cfg, 0, sizeof *cfg);
 	cfg->port = DEFAULT_PORT;
+	cfg->irc_port = DEFAULT_IRC_PORT;
 	cfg->max_conns = MAX_CONNS;
 	cfg->workers = cpu_count() < DEFAULT_WORKERS_CAP ? cpu_count() : DEFAULT_WORKERS_CAP;
 	cfg->rate = DEFAULT_RATE;
@@ -112,6 +118,11 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		case 'r': cfg->rate = number(optarg, 0, 1000000, "rate"); break;
 		case 'B': cfg->burst = number(optarg, 1, 1000000, "burst"); burst_set = 1; break;
 		case 'q': cfg->quiet = 1; break;
+		case 'i':
+			cfg->irc_port = number(optarg, 0, 65535, "IRC port");
+			cfg->irc_port_given = 1;
+			break;
+		case 'n': cfg->no_irc = 1; break;
 		case 'H':
 			if (!*optarg || strpbrk(optarg, " \t\r\n") || strlen(optarg) > 64)
 				usage_error("bad host name '%s' (no spaces, at most 64 bytes)", optarg);

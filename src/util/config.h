@@ -8,6 +8,8 @@ struct config {
 	const char *bind[MAX_LISTENERS];
 	unsigned nbind;
 	unsigned port;
+	unsigned irc_port;              /* 0 with no_irc: the IRC door is closed */
+	int irc_port_given, no_irc;
 	unsigned max_conns;
 	unsigned workers;
 	unsigned rate, burst;           /* lines/s; 0: no limit */

@@ -1,8 +1,9 @@
 # libFuzzer harnesses for the pure protocol code (tests/fuzz/*.c), built
 # with clang -fsanitize=fuzzer,address,undefined.
 #   make fuzz                  fuzz for FUZZ_SECONDS (default 300) in all:
-#                              3/5 on fuzz_proto, 1/5 on the web door's
-#                              parsers (fuzz_http, fuzz_ws), 1/5 on fuzz_allow
+#                              1/2 on fuzz_proto, 1/10 each on the web
+#                              door's parsers (fuzz_http, fuzz_ws) and the
+#                              IRC door's (fuzz_irc), the rest on fuzz_allow
 #   make fuzz FUZZ_SECONDS=3600
 #   make fuzz-build            only build them
 # New inputs found go to build/fuzz/corpus-*/ (kept between runs; the seeds
@@ -18,11 +19,12 @@ FUZZ_PROTO_SRCS := tests/fuzz/fuzz_proto.c $(PURE_SRCS)
 FUZZ_ALLOW_SRCS := tests/fuzz/fuzz_allow.c src/util/allow.c
 FUZZ_HTTP_SRCS  := tests/fuzz/fuzz_http.c src/door/http.c src/util/text.c
 FUZZ_WS_SRCS    := tests/fuzz/fuzz_ws.c src/door/ws.c src/util/sha1.c src/util/base64.c
+FUZZ_IRC_SRCS   := tests/fuzz/fuzz_irc.c src/door/irc_parse.c src/door/irc_render.c src/util/text.c
 
 .PHONY: fuzz fuzz-build
 # Not a test-builds prerequisite: tests/suites/70-fuzz builds them itself,
 # so a missing clang fails that suite, not the whole of `make test`.
-fuzz-build: build/fuzz/fuzz_proto build/fuzz/fuzz_allow build/fuzz/fuzz_http build/fuzz/fuzz_ws
+fuzz-build: build/fuzz/fuzz_proto build/fuzz/fuzz_allow build/fuzz/fuzz_http build/fuzz/fuzz_ws build/fuzz/fuzz_irc
 
 # clang and its runtime (libFuzzer is in libclang-rt-14-dev on Debian 12).
 build/fuzz/.deps:
@@ -56,8 +58,13 @@ build/fuzz/fuzz_ws: $(FUZZ_WS_SRCS) $(SERVER_HDRS) tests/fuzz/fuzz.mk | build/fu
 	@$(if $(Q),echo '  FUZZ    $@')
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WS_SRCS) -o $@
 
+build/fuzz/fuzz_irc: $(FUZZ_IRC_SRCS) $(SERVER_HDRS) tests/fuzz/fuzz.mk | build/fuzz/.deps
+	@$(if $(Q),echo '  FUZZ    $@')
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_IRC_SRCS) -o $@
+
 fuzz: fuzz-build
-	$(Q)bash tests/fuzz/run proto $$(( $(FUZZ_SECONDS) * 3 / 5 ))
+	$(Q)bash tests/fuzz/run proto $$(( $(FUZZ_SECONDS) / 2 ))
 	$(Q)bash tests/fuzz/run http $$(( $(FUZZ_SECONDS) / 10 ))
 	$(Q)bash tests/fuzz/run ws $$(( $(FUZZ_SECONDS) / 10 ))
-	$(Q)bash tests/fuzz/run allow $$(( $(FUZZ_SECONDS) - $(FUZZ_SECONDS) * 3 / 5 - 2 * ($(FUZZ_SECONDS) / 10) ))
+	$(Q)bash tests/fuzz/run irc $$(( $(FUZZ_SECONDS) / 10 ))
+	$(Q)bash tests/fuzz/run allow $$(( $(FUZZ_SECONDS) - $(FUZZ_SECONDS) / 2 - 3 * ($(FUZZ_SECONDS) / 10) ))

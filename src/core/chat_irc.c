@@ -1,0 +1,209 @@
+/* The chat of a connection in several rooms (the IRC door): claiming a
+ * nick before any room, joining and parting rooms one by one, a nick
+ * change and a leave told in each of its rooms. Same locks as chat.c:
+ * chat_mu, then room locks in index order. An IRC connection's own
+ * queue is pushed under any of its rooms' locks (conn_push takes turns). */
+#include "core/chat.h"
+#include "core/chat_int.h"
+#include "core/conn.h"
+#include "core/deliver.h"
+#include "core/pool.h"
+#include "core/room.h"
+#include "door/irc.h"
+#include <stdlib.h>
+#include <string.h>
+
+enum irc_result chat_irc_claim(uint16_t c, const char *nick, size_t len)
+{
+	struct conn *k = &conns[c];
+	enum irc_result res = IRC_OK;
+
+	pthread_mutex_lock(&chat_mu);
+	uint16_t holder = nick_find(nick, len);
+	if (holder != CONN_NONE && holder != c) {
+		res = IRC_TAKEN;
+	} else {
+		if (k->nick[0])
+			nick_del(c);
+		memcpy(k->nick, nick, len);
+		k->nick[len] = '\0';
+		nick_add(c);
+	}
+	pthread_mutex_unlock(&chat_mu);
+	return res;
+}
+
+/* c's rooms, in index order (the lock order). */
+static unsigned rooms_of(uint16_t c, int *out)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++)
+		if (room_irc_room(c, i) >= 0)
+			out[n++] = room_irc_room(c, i);
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && out[j - 1] > out[j]; j--) {
+			int t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+/* Locks c's rooms; 0 (and nothing locked) if one cannot take an event. */
+static int lock_all(uint16_t c, const int *rs, unsigned n, unsigned *wake)
+{
+	unsigned i;
+	for (i = 0; i < n; i++)
+		pthread_mutex_lock(&rooms[rs[i]].mu);
+	for (i = 0; i < n; i++)
+		if (deliver_check(rs[i], c, LINE_EVENT, wake) == DELIVER_DEFER)
+			break;
+	if (i == n)
+		return 1;
+	while (n-- > 0)
+		pthread_mutex_unlock(&rooms[rs[n]].mu);
+	return 0;
+}
+
+static void unlock_all(const int *rs, unsigned n)
+{
+	while (n-- > 0)
+		pthread_mutex_unlock(&rooms[rs[n]].mu);
+}
+
+enum irc_result chat_irc_nick(uint16_t c, const char *nick, size_t len, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+	int rs[IRC_CHANNELS_MAX];
+	enum irc_result res = IRC_OK;
+
+	pthread_mutex_lock(&chat_mu);
+	uint16_t holder = nick_find(nick, len);
+	if (holder != CONN_NONE && holder != c) {
+		pthread_mutex_unlock(&chat_mu);
+		return IRC_TAKEN;
+	}
+	if (strlen(k->nick) == len && memcmp(k->nick, nick, len) == 0) {
+		pthread_mutex_unlock(&chat_mu);
+		return IRC_ALREADY;
+	}
+	unsigned n = rooms_of(c, rs);
+	if (!lock_all(c, rs, n, wake)) {
+		res = IRC_DEFER;
+	} else {
+		uint16_t m = msg_printf(1, "-- %s is now known as %.*s", k->nick, (int)len, nick);
+		nick_del(c);
+		memcpy(k->nick, nick, len);
+		k->nick[len] = '\0';
+		nick_add(c);
+		if (m != MSG_NONE) {
+			for (unsigned i = 0; i < n; i++)
+				deliver_push(rs[i], m, c, wake);
+			deliver_one(c, m, LINE_EVENT, wake);    /* its own NICK */
+			msg_unref(m);
+		}
+		unlock_all(rs, n);
+	}
+	pthread_mutex_unlock(&chat_mu);
+	return res;
+}
+
+enum irc_result chat_irc_join(uint16_t c, const char *name, unsigned *wake)
+{
+	enum irc_result res = IRC_OK;
+
+	pthread_mutex_lock(&chat_mu);
+	int r = room_find(name);
+	if (r >= 0 && room_irc_has(r, c)) {
+		pthread_mutex_unlock(&chat_mu);
+		return IRC_ALREADY;
+	}
+	int places = 0;
+	for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++)
+		places += room_irc_room(c, i) < 0;
+	if (!places)
+		res = IRC_TOO_MANY;
+	else if (r < 0 && (r = room_create(name)) < 0)
+		res = IRC_ROOM_LIMIT;
+	if (res != IRC_OK) {
+		pthread_mutex_unlock(&chat_mu);
+		return res;
+	}
+	pthread_mutex_lock(&rooms[r].mu);
+	if (deliver_check(r, c, LINE_EVENT, wake) == DELIVER_DEFER) {
+		res = IRC_DEFER;
+	} else {
+		uint16_t m = msg_printf(1, "-- %s joined %s", conns[c].nick, name);
+		room_irc_add(r, c);
+		if (m != MSG_NONE) {
+			deliver_push(r, m, c, wake);
+			deliver_one_in(c, r, m, LINE_EVENT, wake);      /* its own JOIN */
+			msg_unref(m);
+		}
+	}
+	pthread_mutex_unlock(&rooms[r].mu);
+	room_free_if_empty(r);          /* a deferred join into a new room */
+	pthread_mutex_unlock(&chat_mu);
+	return res;
+}
+
+/* c leaves room r (chat_mu held); `how` NULL: untold, no echo. */
+static enum irc_result part(uint16_t c, int r, const char *how, int echo,
+			    const char *reason, size_t reason_len, unsigned *wake)
+{
+	enum irc_result res = IRC_OK;
+
+	pthread_mutex_lock(&rooms[r].mu);
+	if (how && deliver_check(r, c, LINE_EVENT, wake) == DELIVER_DEFER) {
+		res = IRC_DEFER;
+	} else {
+		room_irc_remove(r, c);
+		uint16_t m = how ? msg_printf(1, "-- %s %s", conns[c].nick, how) : MSG_NONE;
+		uint16_t irc = reason_len ? irc_said_form(conns[c].nick, "PART", rooms[r].name,
+							  reason, reason_len) : MSG_NONE;
+		if (m != MSG_NONE) {
+			deliver_push_as(r, m, irc, c, wake);
+			if (echo)
+				deliver_one_in(c, r, irc != MSG_NONE ? irc : m, LINE_EVENT, wake);
+			msg_unref(m);
+		}
+		if (irc != MSG_NONE)
+			msg_unref(irc);
+	}
+	pthread_mutex_unlock(&rooms[r].mu);
+	room_free_if_empty(r);
+	return res;
+}
+
+enum irc_result chat_irc_part(uint16_t c, const char *name, const char *reason,
+			      size_t reason_len, unsigned *wake)
+{
+	char how[ROOM_MAX + 8];
+
+	pthread_mutex_lock(&chat_mu);
+	int r = room_find(name);
+	enum irc_result res = IRC_NOT_IN;
+	if (r >= 0 && room_irc_has(r, c)) {
+		strcpy(how, "left ");
+		strcat(how, name);
+		res = part(c, r, how, 1, reason, reason_len, wake);
+	}
+	pthread_mutex_unlock(&chat_mu);
+	return res;
+}
+
+enum chat_result chat_irc_leave(uint16_t c, const char *how, unsigned *wake)
+{
+	int rs[IRC_CHANNELS_MAX];
+	enum chat_result res = CHAT_OK;
+
+	pthread_mutex_lock(&chat_mu);
+	unsigned n = rooms_of(c, rs);
+	for (unsigned i = 0; i < n && res == CHAT_OK; i++)
+		if (part(c, rs[i], how, 0, NULL, 0, wake) == IRC_DEFER)
+			res = CHAT_DEFER;       /* the rooms left stay left */
+	if (res == CHAT_OK)
+		nick_del(c);    /* harmless if it holds none */
+	pthread_mutex_unlock(&chat_mu);
+	return res;
+}

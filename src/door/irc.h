@@ -1,0 +1,53 @@
+/* The IRC door (PROTOCOL.md, "IRC"): irc.c reads lines, registers the
+ * client and keeps its timers; irc_cmd.c answers its commands; both
+ * write replies through the buffer below. */
+#ifndef NATTER_IRC_H
+#define NATTER_IRC_H
+#include <stddef.h>
+#include <stdint.h>
+#include "door/door.h"
+#include "door/irc_parse.h"
+
+/* The IRC form of pool line msg for c (CONN_NONE: any IRC member of the
+ * room), with one reference, or MSG_NONE when IRC shows no such line.
+ * room: the room's name for a room line, else NULL. */
+uint16_t irc_form(uint16_t c, const char *room, uint16_t msg);
+
+/* `:nick!nick@natter CMD #room :text` in the pool (one reference): the
+ * IRC form of a line natter shows otherwise (NOTICE, PART with a reason). */
+uint16_t irc_said_form(const char *nick, const char *cmd, const char *room,
+		       const char *text, size_t len);
+
+/* A reply of one or more IRC lines, packed into as few pool lines as it
+ * takes and queued to c in order. */
+struct ireply {
+	uint16_t c;
+	unsigned *wake;
+	size_t len;
+	char buf[OUT_LINE_MAX];
+};
+void ir_start(struct ireply *r, uint16_t c, unsigned *wake);
+/* One line `:HOST NUM NICK ...` or, with num NULL, the text as it is. */
+void ir_num(struct ireply *r, const char *num, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ir_line(struct ireply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ir_end(struct ireply *r);
+/* Queue entries a reply may need; a command waits for them. */
+#define IRC_REPLY_LINES 24
+
+/* The commands of a registered client (irc_cmd.c): DOOR_DONE, or
+ * DOOR_DEFER to be retried. */
+enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake);
+void irc_welcome(uint16_t c, unsigned *wake);
+/* 1 while c is away (AWAY), for WHOIS. */
+extern uint8_t irc_away[MAX_CONNS];
+/* USER's username and real name of an IRC client; a natter or web client's
+ * are its nick. */
+const char *irc_username(uint16_t c);
+const char *irc_realname(uint16_t c);
+
+/* Once a second from the loop: pings a quiet client; 1: cut it (it did
+ * not answer, or did not register in time). */
+int irc_tick(uint16_t c, int64_t now, unsigned *wake);
+#endif

@@ -1,0 +1,448 @@
+/* The commands of a registered IRC client: what natter has (JOIN, PART,
+ * PRIVMSG, NOTICE, NICK through irc.c) maps onto the chat; the queries
+ * (NAMES, WHO, WHOIS, LUSERS, MODE, TOPIC, ISON, USERHOST) are answered
+ * from the tables; anything else is 421. */
+#include "door/irc.h"
+#include "core/chat.h"
+#include "core/conn.h"
+#include "core/room.h"
+#include "util/text.h"
+#include <stdio.h>
+#include <string.h>
+
+#define P(i) (int)m->param_len[i], m->param[i]
+#define NAMES_WIDTH 400         /* bytes of nicks on one 353 line */
+
+void irc_welcome(uint16_t c, unsigned *wake)
+{
+	struct ireply r;
+	const char *nick = conns[c].nick, *host = chat_hostname();
+
+	ir_start(&r, c, wake);
+	ir_num(&r, "001", ":Welcome to natter, %s", nick);
+	ir_num(&r, "002", ":Your host is %s, running natter %s", host, NATTER_VERSION);
+	ir_num(&r, "003", ":This server speaks natter/1 and IRC");
+	ir_num(&r, "004", "%s natter-%s i bklmnost", host, NATTER_VERSION);
+	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX= CHANMODES=,,, "
+	       "NICKLEN=%d CHANNELLEN=%d CHANLIMIT=#:%d TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:%d,PART:%d,NAMES:%d "
+	       "NETWORK=natter :are supported by this server",
+	       NICK_MAX, ROOM_MAX + 1, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX,
+	       IRC_CHANNELS_MAX);
+	ir_num(&r, "251", ":There are %u users and 0 invisible on 1 servers", conn_count());
+	ir_num(&r, "255", ":I have %u clients and 0 servers", conn_count());
+	ir_num(&r, "422", ":MOTD File is missing");
+	ir_end(&r);
+}
+
+/* "#room" in lower case into name, or 0 if it is not a natter room. */
+static int channel(const char *s, size_t len, char *name)
+{
+	if (len < 2 || s[0] != '#' || !room_valid(s + 1, len - 1))
+		return 0;
+	ascii_lower_copy(name, s + 1, len - 1);
+	return 1;
+}
+
+/* c's room of that name, or -1 (c's own places: its worker's to change). */
+static int my_room(uint16_t c, const char *name)
+{
+	for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++) {
+		int r = room_irc_room(c, i);
+		if (r >= 0 && strcmp(rooms[r].name, name) == 0)
+			return r;
+	}
+	return -1;
+}
+
+static void member_nicks(int r, void (*each)(uint16_t m, void *arg), void *arg)
+{
+	for (uint16_t m = rooms[r].first; m != CONN_NONE; m = conns[m].member_next)
+		each(m, arg);
+	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n))
+		each(IRCM_CONN(n), arg);
+}
+
+struct names_acc {
+	struct ireply *r;
+	const char *room;
+	char buf[NAMES_WIDTH + NICK_MAX + 2];
+	size_t len;
+};
+
+static void names_one(uint16_t m, void *arg)
+{
+	struct names_acc *a = arg;
+	if (a->len + strlen(conns[m].nick) + 1 > NAMES_WIDTH) {
+		ir_num(a->r, "353", "= #%s :%.*s", a->room, (int)a->len, a->buf);
+		a->len = 0;
+	}
+	a->len += snprintf(a->buf + a->len, sizeof a->buf - a->len, "%s%s",
+			   a->len ? " " : "", conns[m].nick);
+}
+
+static void names(struct ireply *r, const char *name)
+{
+	struct names_acc a = { r, name, "", 0 };
+
+	pthread_mutex_lock(&chat_mu);
+	int rm = room_find(name);
+	if (rm >= 0 && rooms[rm].count > 0) {
+		member_nicks(rm, names_one, &a);
+		if (a.len)
+			ir_num(r, "353", "= #%s :%.*s", name, (int)a.len, a.buf);
+	}
+	pthread_mutex_unlock(&chat_mu);
+	ir_num(r, "366", "#%s :End of /NAMES list", name);
+}
+
+/* NAMES #a,#b: one reply per room named; without a room, 366 alone. */
+static void names_list(const struct irc_msg *m, struct ireply *r)
+{
+	char name[ROOM_MAX + 1];
+	const char *s = m->nparams ? m->param[0] : "*", *end = s + (m->nparams ? m->param_len[0] : 1);
+
+	while (s < end) {
+		const char *comma = memchr(s, ',', end - s);
+		size_t len = (comma ? comma : end) - s;
+		if (channel(s, len, name))
+			names(r, name);
+		else
+			ir_num(r, "366", "%.*s :End of /NAMES list", (int)len, s);
+		s += len + 1;
+	}
+}
+
+static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r)
+{
+	char name[ROOM_MAX + 1];
+	const char *s = m->param[0], *end = s + m->param_len[0];
+
+	if (m->param_len[0] == 1 && s[0] == '0') {      /* JOIN 0: part all */
+		for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++) {
+			int rm = room_irc_room(c, i);
+			if (rm >= 0 && chat_irc_part(c, rooms[rm].name, NULL, 0, r->wake) == IRC_DEFER)
+				return DOOR_DEFER;
+		}
+		return DOOR_DONE;
+	}
+	while (s < end) {
+		const char *comma = memchr(s, ',', end - s);
+		size_t len = (comma ? comma : end) - s;
+		if (!channel(s, len, name)) {
+			ir_num(r, "403", "%.*s :No such channel", (int)len, s);
+		} else {
+			switch (chat_irc_join(c, name, r->wake)) {
+			case IRC_DEFER:
+				return DOOR_DEFER;     /* rooms joined stay joined */
+			case IRC_OK:
+				ir_end(r);              /* after its JOIN */
+				names(r, name);
+				break;
+			case IRC_TOO_MANY:
+				ir_num(r, "405", "#%s :You have joined too many channels", name);
+				break;
+			case IRC_ROOM_LIMIT:
+				ir_num(r, "479", "#%s :Cannot join channel: no more rooms can be made now",
+				       name);
+				break;
+			default:
+				break;  /* already there: nothing */
+			}
+		}
+		s += len + 1;
+	}
+	return DOOR_DONE;
+}
+
+static enum door_step part(uint16_t c, const struct irc_msg *m, struct ireply *r)
+{
+	char name[ROOM_MAX + 1], reason[LINE_BUF];
+	const char *s = m->param[0], *end = s + m->param_len[0];
+	size_t rlen = 0;
+
+	if (m->nparams > 1) {   /* a reason that breaks the input rules is left out */
+		rlen = irc_strip_format(m->param[1], m->param_len[1], reason);
+		if (text_check(reason, rlen) != TEXT_OK)
+			rlen = 0;
+	}
+
+	while (s < end) {
+		const char *comma = memchr(s, ',', end - s);
+		size_t len = (comma ? comma : end) - s;
+		if (!channel(s, len, name)) {
+			ir_num(r, "403", "%.*s :No such channel", (int)len, s);
+		} else {
+			switch (chat_irc_part(c, name, reason, rlen, r->wake)) {
+			case IRC_DEFER: return DOOR_DEFER;
+			case IRC_NOT_IN:
+				pthread_mutex_lock(&chat_mu);
+				int exists = room_find(name) >= 0;
+				pthread_mutex_unlock(&chat_mu);
+				if (exists)
+					ir_num(r, "442", "#%s :You're not on that channel", name);
+				else
+					ir_num(r, "403", "#%s :No such channel", name);
+				break;
+			default: break;
+			}
+		}
+		s += len + 1;
+	}
+	return DOOR_DONE;
+}
+
+/* PRIVMSG and NOTICE: to #room (a room message or, for CTCP ACTION, /me),
+ * or to a nick (a private message). NOTICE never gets an error back. */
+static enum door_step message(uint16_t c, const struct irc_msg *m, struct ireply *r, int notice)
+{
+	char text[LINE_BUF], name[ROOM_MAX + 1];
+	struct action a;
+	int action = 0;
+
+	if (m->nparams < 1) {
+		if (!notice)
+			ir_num(r, "411", ":No recipient given (%s)", notice ? "NOTICE" : "PRIVMSG");
+		return DOOR_DONE;
+	}
+	if (m->nparams < 2 || m->param_len[1] == 0) {
+		if (!notice)
+			ir_num(r, "412", ":No text to send");
+		return DOOR_DONE;
+	}
+	size_t n = irc_strip_format(m->param[1], m->param_len[1], text);
+	const char *t = text;
+	if (n >= 8 && memcmp(t, "\001ACTION ", 8) == 0) {
+		action = 1;
+		t += 8;
+		n -= 8;
+		if (n && t[n - 1] == '\001')
+			n--;
+	} else if (n && t[0] == '\001') {
+		return DOOR_DONE;       /* other CTCP requests: natter has none */
+	}
+	if (text_check(t, n) != TEXT_OK) {
+		if (!notice)
+			chat_error(c, text_check(t, n) == TEXT_BAD_UTF8 ? ERR_BAD_UTF8 : ERR_BAD_CHAR,
+				   r->wake);
+		return DOOR_DONE;
+	}
+	size_t sp = 0;
+	while (sp < n && t[sp] == ' ')
+		sp++;
+	if (sp == n)
+		return DOOR_DONE;       /* only spaces: ignored, as natter does */
+	memset(&a, 0, sizeof a);
+	a.text = t;
+	a.text_len = n;
+	if (m->param[0][0] == '#') {
+		int rm = channel(m->param[0], m->param_len[0], name) ? my_room(c, name) : -1;
+		if (rm < 0) {
+			if (!notice)
+				ir_num(r, "404", "%.*s :Cannot send to channel", P(0));
+			return DOOR_DONE;
+		}
+		return chat_say_in(c, rm, &a, action, notice && !action, r->wake) == CHAT_DEFER ?
+		       DOOR_DEFER : DOOR_DONE;
+	}
+	char me[LINE_BUF + NICK_MAX + 4];
+	if (action) {           /* natter has no private /me: said in words */
+		n = snprintf(me, sizeof me, "* %s %.*s", conns[c].nick, (int)n, t);
+		a.text = me;
+		a.text_len = n < LINE_MAX_CONTENT ? n : LINE_MAX_CONTENT;
+		a.text_len = utf8_fit(me, n, a.text_len);
+	}
+	if (notice) {           /* NOTICE to no one: dropped without a word */
+		pthread_mutex_lock(&chat_mu);
+		int there = nick_find(m->param[0], m->param_len[0]) != CONN_NONE;
+		pthread_mutex_unlock(&chat_mu);
+		if (!there)
+			return DOOR_DONE;
+	}
+	a.kind = ACT_MSG;
+	a.arg = m->param[0];
+	a.arg_len = m->param_len[0];
+	return chat_handle(c, &a, r->wake) == CHAT_DEFER ? DOOR_DEFER : DOOR_DONE;
+}
+
+struct who_acc {
+	struct ireply *r;
+	const char *room;
+};
+
+static void who_one(uint16_t m, void *arg)
+{
+	struct who_acc *a = arg;
+	const char *n = conns[m].nick;
+	ir_num(a->r, "352", "%s%s %s natter %s %s %c :0 %s", a->room[0] == '*' ? "" : "#",
+	       a->room, irc_username(m), chat_hostname(), n,
+	       irc_away[m] && conns[m].door == DOOR_IRC ? 'G' : 'H', irc_realname(m));
+}
+
+static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
+{
+	char name[ROOM_MAX + 1];
+	const char *mask = m->nparams ? m->param[0] : "*";
+	int mlen = m->nparams ? (int)m->param_len[0] : 1;
+
+	pthread_mutex_lock(&chat_mu);
+	if (channel(mask, mlen, name)) {
+		int rm = room_find(name);
+		struct who_acc a = { r, name };
+		if (rm >= 0)
+			member_nicks(rm, who_one, &a);
+	} else {
+		uint16_t k = nick_find(mask, mlen);
+		if (k != CONN_NONE && conns[k].nick[0]) {
+			struct who_acc a = { r, "*" };
+			int rm = conns[k].room != CONN_NONE ? conns[k].room : -1;
+			for (unsigned j = 0; rm < 0 && conns[k].door == DOOR_IRC && j < IRC_CHANNELS_MAX; j++)
+				rm = room_irc_room(k, j);
+			if (rm >= 0)
+				a.room = rooms[rm].name;
+			who_one(k, &a);
+		}
+	}
+	pthread_mutex_unlock(&chat_mu);
+	ir_num(r, "315", "%.*s :End of WHO list", mlen, mask);
+}
+
+static void whois(const struct irc_msg *m, struct ireply *r)
+{
+	const struct irc_msg *q = m;
+	unsigned i = q->nparams > 1 ? 1 : 0;    /* WHOIS [server] nick */
+	char chans[IRC_CHANNELS_MAX * (ROOM_MAX + 2) + 1] = "";
+
+	pthread_mutex_lock(&chat_mu);
+	uint16_t k = nick_find(q->param[i], q->param_len[i]);
+	if (k == CONN_NONE || !conns[k].nick[0]) {
+		ir_num(r, "401", "%.*s :No such nick/channel", (int)q->param_len[i], q->param[i]);
+	} else {
+		const char *n = conns[k].nick;
+		ir_num(r, "311", "%s %s natter * :%s", n, irc_username(k), irc_realname(k));
+		if (conns[k].room != CONN_NONE)
+			snprintf(chans, sizeof chans, "#%s", rooms[conns[k].room].name);
+		for (unsigned j = 0; conns[k].door == DOOR_IRC && j < IRC_CHANNELS_MAX; j++) {
+			int rm = room_irc_room(k, j);
+			if (rm >= 0)
+				snprintf(chans + strlen(chans), sizeof chans - strlen(chans), "%s#%s",
+					 chans[0] ? " " : "", rooms[rm].name);
+		}
+		if (chans[0])
+			ir_num(r, "319", "%s :%s", n, chans);
+		ir_num(r, "312", "%s %s :natter", n, chat_hostname());
+		if (conns[k].door == DOOR_IRC && irc_away[k])
+			ir_num(r, "301", "%s :away", n);
+	}
+	pthread_mutex_unlock(&chat_mu);
+	ir_num(r, "318", "%.*s :End of /WHOIS list", (int)q->param_len[i], q->param[i]);
+}
+
+static void mode(uint16_t c, const struct irc_msg *m, struct ireply *r)
+{
+	char name[ROOM_MAX + 1];
+
+	if (m->param[0][0] != '#') {
+		if (!ascii_caseeq(m->param[0], m->param_len[0], conns[c].nick, strlen(conns[c].nick)))
+			ir_num(r, "502", ":Cannot change mode for other users");
+		else
+			ir_num(r, "221", "+");
+		return;
+	}
+	pthread_mutex_lock(&chat_mu);
+	int exists = channel(m->param[0], m->param_len[0], name) && room_find(name) >= 0;
+	pthread_mutex_unlock(&chat_mu);
+	if (!exists)
+		ir_num(r, "403", "%.*s :No such channel", P(0));
+	else if (m->nparams == 1)
+		ir_num(r, "324", "#%s +", name);
+	else if (m->param_len[1] <= 2 && memchr(m->param[1], 'b', m->param_len[1]) &&
+		 m->nparams == 2)
+		ir_num(r, "368", "#%s :End of channel ban list", name);
+	else
+		ir_num(r, "482", "#%s :natter rooms have no modes", name);
+}
+
+static void ison(const struct irc_msg *m, struct ireply *r, int userhost)
+{
+	char out[IRC_LINE_MAX] = "";
+	size_t len = 0;
+
+	pthread_mutex_lock(&chat_mu);
+	for (unsigned i = 0; i < m->nparams; i++) {
+		const char *s = m->param[i], *end = s + m->param_len[i];
+		while (s < end) {       /* ISON's trailing may hold several */
+			const char *sp = memchr(s, ' ', end - s);
+			size_t n = (sp ? sp : end) - s;
+			uint16_t k = n ? nick_find(s, n) : CONN_NONE;
+			if (k != CONN_NONE && conns[k].nick[0] && len + 2 * NICK_MAX + 16 < sizeof out)
+				len += snprintf(out + len, sizeof out - len, userhost ?
+						"%s%s=+%s@natter" : "%s%s", len ? " " : "",
+						conns[k].nick, userhost ? conns[k].nick : "");
+			s += n + 1;
+		}
+	}
+	pthread_mutex_unlock(&chat_mu);
+	ir_num(r, userhost ? "302" : "303", ":%s", out);
+}
+
+enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
+{
+	static const struct { const char *cmd; unsigned min; } need[] = {
+		{ "JOIN", 1 }, { "PART", 1 }, { "WHOIS", 1 }, { "MODE", 1 },
+		{ "TOPIC", 1 }, { "ISON", 1 }, { "USERHOST", 1 },
+	};
+	struct ireply r;
+	enum door_step st = DOOR_DONE;
+
+	ir_start(&r, c, wake);
+	for (unsigned i = 0; i < sizeof need / sizeof need[0]; i++) {
+		if (irc_is(m, need[i].cmd) && m->nparams < need[i].min) {
+			ir_num(&r, "461", "%s :Not enough parameters", need[i].cmd);
+			ir_end(&r);
+			return DOOR_DONE;
+		}
+	}
+	if (irc_is(m, "JOIN"))
+		st = join(c, m, &r);
+	else if (irc_is(m, "PART"))
+		st = part(c, m, &r);
+	else if (irc_is(m, "PRIVMSG"))
+		st = message(c, m, &r, 0);
+	else if (irc_is(m, "NOTICE"))
+		st = message(c, m, &r, 1);
+	else if (irc_is(m, "NAMES"))
+		names_list(m, &r);
+	else if (irc_is(m, "WHO"))
+		who(c, m, &r);
+	else if (irc_is(m, "WHOIS"))
+		whois(m, &r);
+	else if (irc_is(m, "LUSERS")) {
+		ir_num(&r, "251", ":There are %u users and 0 invisible on 1 servers", conn_count());
+		ir_num(&r, "255", ":I have %u clients and 0 servers", conn_count());
+	} else if (irc_is(m, "MOTD"))
+		ir_num(&r, "422", ":MOTD File is missing");
+	else if (irc_is(m, "MODE"))
+		mode(c, m, &r);
+	else if (irc_is(m, "TOPIC") && m->nparams == 1)
+		ir_num(&r, "331", "%.*s :No topic is set", (int)m->param_len[0], m->param[0]);
+	else if (irc_is(m, "TOPIC"))
+		ir_num(&r, "482", "%.*s :natter rooms have no topic", (int)m->param_len[0], m->param[0]);
+	else if (irc_is(m, "AWAY")) {
+		pthread_mutex_lock(&chat_mu);   /* WHO and WHOIS of others read it */
+		irc_away[c] = m->nparams > 0 && m->param_len[0] > 0;
+		pthread_mutex_unlock(&chat_mu);
+		if (irc_away[c])
+			ir_num(&r, "306", ":You have been marked as being away");
+		else
+			ir_num(&r, "305", ":You are no longer marked as being away");
+	} else if (irc_is(m, "ISON"))
+		ison(m, &r, 0);
+	else if (irc_is(m, "USERHOST"))
+		ison(m, &r, 1);
+	else if (irc_is(m, "USER") || irc_is(m, "PASS"))
+		ir_num(&r, "462", ":You may not reregister");
+	else
+		ir_num(&r, "421", "%.*s :Unknown command", (int)m->cmd_len, m->cmd);
+	ir_end(&r);
+	return st;
+}

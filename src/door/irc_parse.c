@@ -1,0 +1,110 @@
+/* IRC message parsing and text rules (irc_parse.h). */
+#include "door/irc_parse.h"
+#include "util/text.h"
+#include <string.h>
+
+static size_t skip_spaces(const char *s, size_t i, size_t len)
+{
+	while (i < len && s[i] == ' ')
+		i++;
+	return i;
+}
+
+static size_t word_end(const char *s, size_t i, size_t len)
+{
+	while (i < len && s[i] != ' ')
+		i++;
+	return i;
+}
+
+int irc_parse(const char *s, size_t len, struct irc_msg *m)
+{
+	size_t i = skip_spaces(s, 0, len);
+
+	memset(m, 0, sizeof *m);
+	if (i < len && s[i] == '@')     /* IRCv3 tags: not used, skipped */
+		i = skip_spaces(s, word_end(s, i, len), len);
+	if (i < len && s[i] == ':')     /* a client's prefix is ignored */
+		i = skip_spaces(s, word_end(s, i, len), len);
+	if (i == len)
+		return -1;
+	m->cmd = s + i;
+	i = word_end(s, i, len);
+	m->cmd_len = s + i - m->cmd;
+	for (;;) {
+		i = skip_spaces(s, i, len);
+		if (i == len)
+			break;
+		if (m->nparams == IRC_PARAMS_MAX - 1 || s[i] == ':') {
+			if (s[i] == ':')
+				i++;
+			m->param[m->nparams] = s + i;
+			m->param_len[m->nparams++] = len - i;
+			break;
+		}
+		m->param[m->nparams] = s + i;
+		i = word_end(s, i, len);
+		m->param_len[m->nparams] = s + i - m->param[m->nparams];
+		m->nparams++;
+	}
+	return 0;
+}
+
+int irc_is(const struct irc_msg *m, const char *upper)
+{
+	return ascii_caseeq(m->cmd, m->cmd_len, upper, strlen(upper));
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* After a colour code: up to `digits` of fg, then ",bg" likewise. */
+static size_t colour_len(const char *s, size_t i, size_t len, int hex)
+{
+	size_t max = hex ? 6 : 2, n = 0;
+	while (n < max && i + n < len && (hex ? is_hex(s[i + n]) : is_digit(s[i + n])))
+		n++;
+	if (n > 0 && i + n + 1 < len && s[i + n] == ',' &&
+	    (hex ? is_hex(s[i + n + 1]) : is_digit(s[i + n + 1]))) {
+		size_t m = 1;
+		while (m < max && i + n + 1 + m < len &&
+		       (hex ? is_hex(s[i + n + 1 + m]) : is_digit(s[i + n + 1 + m])))
+			m++;
+		n += 1 + m;
+	}
+	return n;
+}
+
+size_t irc_strip_format(const char *s, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case 0x03: i += colour_len(s, i + 1, len, 0); break;
+		case 0x04: i += colour_len(s, i + 1, len, 1); break;
+		case 0x02: case 0x0f: case 0x11: case 0x16:
+		case 0x1d: case 0x1e: case 0x1f:
+			break;
+		default: out[o++] = s[i]; break;
+		}
+	}
+	return o;
+}
+
+size_t utf8_fit(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t n = max;
+	/* Back off continuation bytes; the lead byte then starts the cut char. */
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}

@@ -1,0 +1,47 @@
+/* IRC messages in and text out, pure: no sockets, no server state, so the
+ * unit tests and the fuzzer drive them alone.
+ *
+ *   [@tags ][:prefix ]COMMAND[ param]*[ :trailing]
+ *
+ * A line is at most IRC_LINE_MAX bytes with its CR LF (framing is
+ * frame.c's, which takes a bare LF too); parameters point into it. */
+#ifndef NATTER_IRC_PARSE_H
+#define NATTER_IRC_PARSE_H
+#include <stddef.h>
+#include "core/limits.h"
+
+struct irc_msg {
+	const char *cmd;
+	size_t cmd_len;
+	unsigned nparams;
+	const char *param[IRC_PARAMS_MAX];
+	size_t param_len[IRC_PARAMS_MAX];
+};
+
+/* 0, or -1 for a line with no command (empty, only tags or a prefix). */
+int irc_parse(const char *line, size_t len, struct irc_msg *m);
+/* Is the command (any case) this upper-case word? */
+int irc_is(const struct irc_msg *m, const char *upper);
+
+/* Removes IRC's formatting codes (bold, colour with its digits, hex
+ * colour, italic, underline, strike, monospace, reverse, reset) from s
+ * into out (at least len bytes); returns the new length. */
+size_t irc_strip_format(const char *s, size_t len, char *out);
+
+/* How many bytes of s (at most max) end on a UTF-8 character boundary:
+ * the longest piece that does not cut a character (0 if the first
+ * character is longer than max, or s is all continuation bytes). */
+size_t utf8_fit(const char *s, size_t len, size_t max);
+
+/* The IRC form of a natter line (its content, no LF) for an IRC client:
+ * room lines name #room, private messages and replies name `me`. Writes
+ * CR LF-ended IRC lines into out, splitting a long text at UTF-8
+ * boundaries into several lines, never cutting it; returns the bytes
+ * written, or 0 when IRC shows no such line. host: the server's name. */
+size_t irc_render(const char *line, size_t len, const char *room, const char *me,
+		  const char *host, char *out, size_t size);
+/* `:nick!nick@natter CMD target :text` (text as a CTCP ACTION if action),
+ * split like irc_render; returns the bytes written, 0 if out is short. */
+size_t irc_said(const char *nick, size_t nick_len, const char *cmd, const char *target,
+		int action, const char *text, size_t len, char *out, size_t size);
+#endif

@@ -1,0 +1,128 @@
+/* Unit tests of the IRC door's pure code: parsing, formatting codes,
+ * UTF-8 splitting, and natter lines in IRC's wire form. */
+#include "check.h"
+#include "door/irc_parse.h"
+#include <string.h>
+
+static int param_is(const struct irc_msg *m, unsigned i, const char *s)
+{
+	return i < m->nparams && m->param_len[i] == strlen(s) &&
+	       memcmp(m->param[i], s, m->param_len[i]) == 0;
+}
+
+void test_irc_parse(void)
+{
+	struct irc_msg m;
+	const char *l1 = "@time=x :nick!u@h PRIVMSG #room :hello  there ";
+	CHECK(irc_parse(l1, strlen(l1), &m) == 0);
+	CHECK(irc_is(&m, "PRIVMSG") && irc_is(&m, "privmsg") == 1);
+	CHECK(m.nparams == 2 && param_is(&m, 0, "#room") && param_is(&m, 1, "hello  there "));
+	const char *l2 = "nick   alice";
+	CHECK(irc_parse(l2, strlen(l2), &m) == 0 && irc_is(&m, "NICK") && param_is(&m, 0, "alice"));
+	CHECK(m.nparams == 1);
+	const char *l3 = "USER a 0 * :";
+	CHECK(irc_parse(l3, strlen(l3), &m) == 0 && m.nparams == 4 && param_is(&m, 3, ""));
+	CHECK(irc_parse("", 0, &m) == -1);
+	CHECK(irc_parse("   ", 3, &m) == -1);
+	CHECK(irc_parse(":prefix.only", 12, &m) == -1);
+	CHECK(irc_parse("@tags", 5, &m) == -1);
+	const char *l4 = "CMD 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17";
+	CHECK(irc_parse(l4, strlen(l4), &m) == 0 && m.nparams == IRC_PARAMS_MAX);
+	CHECK(param_is(&m, 14, "15 16 17"));   /* the 15th takes the rest */
+	CHECK(!irc_is(&m, "CM") && !irc_is(&m, "CMDX"));
+}
+
+void test_irc_strip(void)
+{
+	char out[128];
+	const char *in = "\002b\002 \00304red\003 \00304,12bg\003 \0039,1x \003,5y \x1dit\x1d "
+			 "\x1f" "u\x1f \x16" "r\x16 \x1e" "s\x1e \x11m\x11 \x04" "ff00aa,000000hex\x0f.";
+	size_t n = irc_strip_format(in, strlen(in), out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "b red bg x ,5y it u r s m hex.") == 0);
+	n = irc_strip_format("\00312345", 6, out);      /* two digits at most */
+	CHECK(n == 3 && memcmp(out, "345", 3) == 0);
+	n = irc_strip_format("a\001b\007c", 5, out);    /* other controls stay: refused later */
+	CHECK(n == 5);
+}
+
+void test_irc_utf8_fit(void)
+{
+	const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";     /* a é € 😀 */
+	size_t len = strlen(s);
+	CHECK(utf8_fit(s, len, 100) == len);
+	CHECK(utf8_fit(s, len, 1) == 1);
+	CHECK(utf8_fit(s, len, 2) == 1);        /* not half of é */
+	CHECK(utf8_fit(s, len, 3) == 3);
+	CHECK(utf8_fit(s, len, 5) == 3);
+	CHECK(utf8_fit(s, len, 6) == 6);
+	CHECK(utf8_fit(s, len, 9) == 6);
+	CHECK(utf8_fit(s, len, 10) == 10);
+	CHECK(utf8_fit(s + 1, len - 1, 1) == 0);        /* é does not fit in 1 */
+}
+
+static const char *render(const char *line, const char *room)
+{
+	static char out[2048];
+	size_t n = irc_render(line, strlen(line), room, "me", "host", out, sizeof out - 1);
+	out[n] = '\0';
+	return out;
+}
+
+void test_irc_render(void)
+{
+	CHECK(strcmp(render("<al> hi there\n", "lobby"),
+		     ":al!al@natter PRIVMSG #lobby :hi there\r\n") == 0);
+	CHECK(strcmp(render("* al waves hello\n", "lobby"),
+		     ":al!al@natter PRIVMSG #lobby :\001ACTION waves hello\001\r\n") == 0);
+	CHECK(strcmp(render("*al* psst\n", NULL), ":al!al@natter PRIVMSG me :psst\r\n") == 0);
+	CHECK(strcmp(render("-- al joined dev\n", "dev"), ":al!al@natter JOIN #dev\r\n") == 0);
+	CHECK(strcmp(render("-- al left dev\n", "dev"), ":al!al@natter PART #dev\r\n") == 0);
+	CHECK(strcmp(render("-- al quit (so long)\n", "dev"),
+		     ":al!al@natter QUIT :Quit: so long\r\n") == 0);
+	CHECK(strcmp(render("-- al quit\n", "dev"), ":al!al@natter QUIT :quit\r\n") == 0);
+	CHECK(strcmp(render("-- al disconnected (too slow)\n", "dev"),
+		     ":al!al@natter QUIT :disconnected (too slow)\r\n") == 0);
+	CHECK(strcmp(render("-- al is now known as bo\n", "dev"),
+		     ":al!al@natter NICK :bo\r\n") == 0);
+	CHECK(strcmp(render("! no-such-nick: zed is not connected\n", NULL),
+		     ":host 401 me zed :No such nick\r\n") == 0);
+	CHECK(strcmp(render("! too-slow: you did not read\n", NULL),
+		     "ERROR :too-slow: you did not read\r\n") == 0);
+	CHECK(strcmp(render("= bye: goodbye me\n", NULL),
+		     ":host NOTICE me := bye: goodbye me\r\n") == 0);
+	CHECK(strcmp(render(":host 001 me :hi\r\n", NULL), ":host 001 me :hi\r\n") == 0);
+	CHECK(render("", "x")[0] == '\0');
+	CHECK(render("-- al exploded\n", "x")[0] == '\0');      /* no IRC form */
+}
+
+/* A 510-byte message from a 16-byte nick in a 16-byte room: two lines,
+ * each within 512 bytes with CR LF, split between characters, nothing lost. */
+void test_irc_split(void)
+{
+	char line[600], out[2048], got[600];
+	const char *nick = "abcdefghijklmnop", *room = "qrstuvwxyz012345";
+	int n = snprintf(line, sizeof line, "<%s> ", nick);
+	for (int i = 0; i < 170; i++)
+		n += snprintf(line + n, sizeof line - n, "\xe2\x82\xac");      /* € x 170 */
+	size_t len = irc_render(line, n, room, "me", "h", out, sizeof out);
+	CHECK(len > 0);
+	size_t glen = 0, lines = 0;
+	char head[128];
+	snprintf(head, sizeof head, ":%s!%s@natter PRIVMSG #%s :", nick, nick, room);
+	for (char *p = out; p < out + len; lines++) {
+		char *end = strstr(p, "\r\n");
+		CHECK(end != NULL);
+		if (!end)
+			break;
+		CHECK((size_t)(end + 2 - p) <= IRC_LINE_MAX);
+		CHECK(strncmp(p, head, strlen(head)) == 0);
+		char *t = p + strlen(head);
+		CHECK(((unsigned char)*t & 0xc0) != 0x80);     /* starts on a character */
+		memcpy(got + glen, t, end - t);
+		glen += end - t;
+		p = end + 2;
+	}
+	CHECK(lines == 2);
+	CHECK(glen == 510 && memcmp(got, line + strlen(nick) + 3, 510) == 0);
+}
