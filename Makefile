@@ -98,20 +98,22 @@ $(BUILD)/obj/%.o: src/%.c $(BUILD)/flags
 	@$(if $(Q),echo '  CC      $@')
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# Both files are laid out without RELRO's page of padding before their
+# data: a static (non-PIE) musl binary never applies RELRO (only the
+# dynamic loader does), and the padding alone cost the armhf natter 1.7 KiB
+# of its budget. The segments stay congruent modulo the page size, as the
+# kernel needs.
+STATIC_LDFLAGS := -Wl,-z,norelro -Wl,-z,common-page-size=64
+
 $(BUILD)/natterd: $(NATTERD_OBJS) $(BUILD)/flags
 	@$(if $(Q),echo '  LD      $@')
-	$(Q)$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@.unstripped
+	$(Q)$(CC) $(LDFLAGS) $(STATIC_LDFLAGS) $(filter %.o,$^) -o $@.unstripped
 	$(Q)$(STRIP) -s -R .comment -o $@ $@.unstripped
 
-# The client's file is laid out without RELRO's page of padding before its
-# data: a static musl binary never applies RELRO (only the dynamic loader
-# does), and the padding alone cost the armhf natter 1.7 KiB of its budget.
-# The segments stay congruent modulo the page size, as the kernel needs.
-CLIENT_LDFLAGS := -Wl,-z,norelro -Wl,-z,common-page-size=64
 
 $(BUILD)/natter: $(NATTER_OBJS) $(BUILD)/flags
 	@$(if $(Q),echo '  LD      $@')
-	$(Q)$(CC) $(LDFLAGS) $(CLIENT_LDFLAGS) $(filter %.o,$^) -o $@.unstripped
+	$(Q)$(CC) $(LDFLAGS) $(STATIC_LDFLAGS) $(filter %.o,$^) -o $@.unstripped
 	$(Q)$(STRIP) -s -R .comment -o $@ $@.unstripped
 
 -include $(NATTERD_OBJS:.o=.d) $(NATTER_OBJS:.o=.d)

@@ -1,4 +1,5 @@
 #include "util/allow.h"
+#include "util/text.h"
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,10 @@ int allow_add(struct allow_list *l, const char *cidr)
 	else
 		return -1;
 	if (slash) {
-		char *end;
-		long bits = strtol(slash + 1, &end, 10);
-		if (slash[1] < '0' || slash[1] > '9' || *end || bits > n->bits)
+		unsigned long bits;
+		if (!decimal_parse(slash + 1, n->bits, &bits))
 			return -1;      /* digits only: no sign, no spaces */
-		n->bits = bits;
+		n->bits = (uint8_t)bits;
 	}
 	l->n++;
 	return 0;

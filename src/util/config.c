@@ -1,5 +1,6 @@
 #include "util/config.h"
 #include "loop/listen.h"
+#include "util/text.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +50,8 @@ static void usage_error(const char *fmt, const char *arg)
 
 static unsigned number(const char *s, unsigned lo, unsigned hi, const char *what)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || *s == '-' || v < lo || v > hi) {
+	unsigned long v;
+	if (!decimal_parse(s, hi, &v) || v < lo) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "bad %s '%%s' (%u to %u)", what, lo, hi);
 		usage_error(msg, s);

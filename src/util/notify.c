@@ -1,4 +1,5 @@
 #include "util/notify.h"
+#include "util/text.h"
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@ unsigned long notify_watchdog_usec(void)
 
 	if (!usec)
 		return 0;
-	if (pid && strtol(pid, NULL, 10) != (long)getpid())
+	unsigned long n;
+	if (pid && (!decimal_parse(pid, ~0UL, &n) || n != (unsigned long)getpid()))
 		return 0;
-	return strtoul(usec, NULL, 10);
+	return decimal_parse(usec, ~0UL, &n) ? n : 0;
 }

@@ -1,4 +1,5 @@
 #include "util/priv.h"
+#include "util/text.h"
 #include "util/log.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -15,21 +16,7 @@
  * (which means "no id" to setuid and friends). */
 static int parse_id(const char *s, unsigned long *out)
 {
-	unsigned long v = 0;
-
-	if (!*s)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		unsigned long d = (unsigned long)(*s - '0');
-		/* checked before it is computed: unsigned long is 32 bits on ARM */
-		if (v > (0xfffffffeUL - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 1;
+	return decimal_parse(s, 0xfffffffeUL, out);
 }
 
 /* 1: the line is USER's and well formed; 0: another user's line;

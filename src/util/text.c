@@ -102,3 +102,22 @@ int ascii_caseeq(const char *a, size_t alen, const char *b, size_t blen)
 			return 0;
 	return 1;
 }
+
+int decimal_parse(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		unsigned long d = (unsigned long)(*s - '0');
+		/* checked before it is computed: unsigned long is 32 bits on ARM */
+		if (v > (max - d) / 10 || (max < d))
+			return 0;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 1;
+}

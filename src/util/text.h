@@ -17,4 +17,8 @@ char ascii_lower(char c);
 void ascii_lower_copy(char *dst, const char *src, size_t len); /* NUL-ends dst */
 int ascii_casecmp(const char *a, const char *b);
 int ascii_caseeq(const char *a, size_t alen, const char *b, size_t blen);
+/* s as a decimal number: digits only (no sign, no spaces), not empty, at
+ * most max. 1 and *out set, or 0. (One parser for every number natterd
+ * reads: strtoul takes signs and spaces, and costs a KiB of libc.) */
+int decimal_parse(const char *s, unsigned long max, unsigned long *out);
 #endif

@@ -16,7 +16,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Isrc -DNATTER_VERSION='"$(VERSION)"' \
 	-DMAX_CONNS=$(MAX_CONNS) -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS)
 FUZZ_PROTO_SRCS := tests/fuzz/fuzz_proto.c $(PURE_SRCS)
-FUZZ_ALLOW_SRCS := tests/fuzz/fuzz_allow.c src/util/allow.c
+FUZZ_ALLOW_SRCS := tests/fuzz/fuzz_allow.c src/util/allow.c src/util/text.c
 FUZZ_HTTP_SRCS  := tests/fuzz/fuzz_http.c src/door/http.c src/util/text.c
 FUZZ_WS_SRCS    := tests/fuzz/fuzz_ws.c src/door/ws.c src/util/sha1.c src/util/base64.c
 FUZZ_IRC_SRCS   := tests/fuzz/fuzz_irc.c src/door/irc_parse.c src/door/irc_render.c src/util/text.c
@@ -42,13 +42,14 @@ build/fuzz/fuzz_allow: $(FUZZ_ALLOW_SRCS) $(SERVER_HDRS) tests/fuzz/fuzz.mk | bu
 # The test of the test: fuzz_allow over an allow.c that takes anything after
 # the digits of BITS ("10.0.0.0/8junk"); tests/suites/70-fuzz requires the
 # seeds alone to catch it. Made from src/util/allow.c by sed, never in src/.
-build/fuzz/allow_mutant.c: src/util/allow.c
+build/fuzz/allow_mutant.c: src/util/allow.c tests/fuzz/allow_mutant_prefix.c
 	@mkdir -p $(@D)
-	$(Q)sed 's/ || \*end || / || /' $< >$@
+	$(Q)sed -e 's/!decimal_parse(slash + 1,/!decimal_prefix(slash + 1,/' \
+		-e '/#include "util\/text.h"/r tests/fuzz/allow_mutant_prefix.c' $< >$@
 	$(Q)! cmp -s $< $@ || { echo "allow_mutant: the sed no longer changes allow.c" >&2; rm -f $@; exit 1; }
 
 build/fuzz/fuzz_allow_mutant: tests/fuzz/fuzz_allow.c build/fuzz/allow_mutant.c $(SERVER_HDRS) | build/fuzz/.deps
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_allow.c build/fuzz/allow_mutant.c -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_allow.c build/fuzz/allow_mutant.c src/util/text.c -o $@
 
 build/fuzz/fuzz_http: $(FUZZ_HTTP_SRCS) $(SERVER_HDRS) tests/fuzz/fuzz.mk | build/fuzz/.deps
 	@$(if $(Q),echo '  FUZZ    $@')

@@ -35,6 +35,7 @@ void test_parse_history(void);
 void test_history_ring(void);
 void test_history_keep_limits(void);
 void test_inflate_vectors(void);
+void test_decimal_parse(void);
 void test_inflate_page(void);
 void test_http_accept_encoding(void);
 
@@ -70,6 +71,7 @@ int main(void)
 	RUN(test_history_ring);
 	RUN(test_history_keep_limits);
 	RUN(test_inflate_vectors);
+	RUN(test_decimal_parse);
 	RUN(test_inflate_page);
 	RUN(test_http_accept_encoding);
 	return check_failures != 0;

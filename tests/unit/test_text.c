@@ -89,3 +89,25 @@ void test_case(void)
 	CHECK(ascii_caseeq("ALICE", 5, "alice", 5));
 	CHECK(!ascii_caseeq("alice", 5, "alic", 4));
 }
+
+void test_decimal_parse(void)
+{
+	unsigned long v = 7;
+
+	CHECK(decimal_parse("0", 10, &v) && v == 0);
+	CHECK(decimal_parse("4294967294", 0xfffffffeUL, &v) && v == 0xfffffffeUL);
+	CHECK(!decimal_parse("4294967295", 0xfffffffeUL, &v));
+	CHECK(!decimal_parse("99999999999999999999999", ~0UL, &v));
+	CHECK(decimal_parse("128", 128, &v) && v == 128);
+	CHECK(!decimal_parse("129", 128, &v));
+	v = 7;
+	CHECK(!decimal_parse("", 10, &v) && v == 7);
+	CHECK(!decimal_parse("-1", 10, &v));
+	CHECK(!decimal_parse("+1", 10, &v));
+	CHECK(!decimal_parse(" 1", 10, &v));
+	CHECK(!decimal_parse("1 ", 10, &v));
+	CHECK(!decimal_parse("1x", 10, &v));
+	CHECK(decimal_parse("007", 10, &v) && v == 7);
+	CHECK(!decimal_parse("5", 4, &v));
+	CHECK(decimal_parse("4", 4, &v) && v == 4);
+}
