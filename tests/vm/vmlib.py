@@ -57,7 +57,7 @@ def read_file(disk, path):
 
 
 class Vm:
-    def __init__(self, image_dir, workdir, ports=(), disk=None, name="vm", smp=2, mem=1024):
+    def __init__(self, image_dir, workdir, ports=(), disk=None, name="vm", smp=2, mem=1024, ssh_port=None):
         self.dir = image_dir
         self.work = workdir
         self.name = name
@@ -67,11 +67,13 @@ class Vm:
         self.ports = list(ports)
         self.smp, self.mem = smp, mem
         self.proc = None
-        self.ssh_port = None
+        self.ssh_port = ssh_port
         self.console = os.path.join(ROOT, "build", "test-logs", "vm-%s-console.log" % name)
         self.known_hosts = os.path.join(workdir, "known_hosts-" + name)
 
-    def start(self):
+    def start(self, console=None):
+        """Boots; console=None: the serial console to self.console, else
+        qemu's -serial value (mon:stdio for a person at a terminal)."""
         os.makedirs(os.path.dirname(self.console), exist_ok=True)
         if self.own_disk:
             drive = "file=%s,format=raw,if=none,id=hd" % self.raw
@@ -85,21 +87,24 @@ class Vm:
         hostkey = read_file(self.raw, "/etc/ssh/ssh_host_ed25519_key.pub").decode().split()
         if len(hostkey) < 2:
             raise RuntimeError("cannot read the image's ssh host key")
-        self.ssh_port = free_port()
+        self.ssh_port = self.ssh_port or free_port()
         with open(self.known_hosts, "w") as f:
             f.write("[127.0.0.1]:%d %s %s\n" % (self.ssh_port, hostkey[0], hostkey[1]))
         fwd = "".join(",hostfwd=tcp:127.0.0.1:%d-:%d" % (p, g) for p, g in
                       [(self.ssh_port, 22)] + [p if isinstance(p, tuple) else (p, p) for p in self.ports])
         argv = [QEMU, "-M", "virt", "-cpu", "cortex-a57", "-smp", str(self.smp), "-m", str(self.mem),
-                "-display", "none", "-monitor", "none", "-serial", "file:" + self.console,
+                "-display", "none", "-monitor", "none", "-serial", console or "file:" + self.console,
                 "-kernel", os.path.join(self.dir, "vmlinuz"),
                 "-initrd", os.path.join(self.dir, "initrd.img"),
                 "-append", "root=/dev/vda%d rw console=ttyAMA0" % DISK_ROOT_PART,
                 "-drive", drive, "-device", "virtio-blk-pci,drive=hd",
                 "-netdev", "user,id=net,restrict=on" + fwd, "-device", "virtio-net-pci,netdev=net"]
         self.t0 = time.time()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+        if console:
+            self.proc = subprocess.Popen(argv)
+        else:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT)
         return self
 
     def alive(self):
@@ -166,3 +171,21 @@ class Vm:
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def main(argv):
+    """vmlib.py IMAGE_DIR SSH_PORT: boot a throwaway copy with the console
+    (and qemu's monitor: Ctrl-A C; Ctrl-A X quits) on this terminal."""
+    import tempfile
+    work = tempfile.mkdtemp(prefix="natter-vm-")
+    vm = Vm(argv[1], work, name="manual", ssh_port=int(argv[2])).start(console="mon:stdio")
+    print("vm: ssh -p %s -i %s pi@127.0.0.1   (Ctrl-A X quits)" % (argv[2], vm.key), flush=True)
+    try:
+        vm.proc.wait()
+    finally:
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    import sys
+    main(sys.argv)
