@@ -11,7 +11,7 @@
 #   make install DESTDIR= PREFIX=/usr/local
 #
 # The table sizes come from the board profile; any of MAX_CONNS, MAX_ROOMS,
-# MAX_MSGS can also be given on the command line.
+# MAX_MSGS, HISTORY_MAX can also be given on the command line.
 
 VERSION := 1.0.0
 PREFIX  ?= /usr/local
@@ -33,6 +33,7 @@ include toolchain/$(TARGET).mk
 MAX_CONNS ?= 16384
 MAX_ROOMS ?= 256
 MAX_MSGS  ?= 16384
+HISTORY_MAX ?= 100
 
 ifeq ($(V),1)
   Q :=
@@ -59,7 +60,7 @@ CFLAGS ?= -Os
 CFLAGS += $(SPECS) $(ARCH_CFLAGS) $(CPU_CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE \
           -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
           -DNATTER_VERSION='"$(VERSION)"' -DMAX_CONNS=$(MAX_CONNS) \
-          -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) -Isrc
+          -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) -DHISTORY_MAX=$(HISTORY_MAX) -Isrc
 LDFLAGS ?=
 LDFLAGS += $(SPECS) $(ARCH_LDFLAGS) -static -Wl,--gc-sections -pthread
 

@@ -4,3 +4,4 @@ CPU_CFLAGS := -mcpu=cortex-a53 -mfpu=neon-fp-armv8
 MAX_CONNS  := 1024
 MAX_ROOMS  := 128
 MAX_MSGS   := 4096
+HISTORY_MAX := 100

@@ -4,3 +4,4 @@ CPU_CFLAGS := -mcpu=cortex-a72 -mfpu=neon-fp-armv8
 MAX_CONNS  := 1024
 MAX_ROOMS  := 256
 MAX_MSGS   := 8192
+HISTORY_MAX := 100

@@ -4,3 +4,4 @@ CPU_CFLAGS := -mcpu=cortex-a76
 MAX_CONNS  := 16384
 MAX_ROOMS  := 256
 MAX_MSGS   := 16384
+HISTORY_MAX := 100

@@ -3,6 +3,7 @@
 #include "core/chat.h"
 #include "util/config.h"
 #include "core/conn.h"
+#include "core/history.h"
 #include "loop/listen.h"
 #include "util/log.h"
 #include "util/notify.h"
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 	pool_init();
 	conn_table_init(cfg.max_conns);
 	rooms_init();
+	history_init(cfg.history);
 	struct chat_settings cs = { host_name(&cfg), cfg.quiet, cfg.idle_timeout };
 	chat_init(&cs);
 
@@ -130,9 +132,9 @@ int main(int argc, char **argv)
 		strcat(names, ls[i].name);
 	}
 	log_info("ready: listening on %s; connections %u (table %u), workers %u, "
-		 "rate %u lines/s (burst %u), rooms %u, host %s, version %s",
+		 "rate %u lines/s (burst %u), rooms %u, history %u lines, host %s, version %s",
 		 names, cfg.max_conns, MAX_CONNS, cfg.workers, cfg.rate, cfg.burst,
-		 MAX_ROOMS, cs.hostname, NATTER_VERSION);
+		 MAX_ROOMS, cfg.history, cs.hostname, NATTER_VERSION);
 	natterd_started = 1;
 	notify("READY=1");
 

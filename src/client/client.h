@@ -38,6 +38,8 @@ struct app {
 	int in_eof, in_last_lf, shut;
 	/* Command mode: next -c line to queue; /stats replies awaited, seen. */
 	int cmd_next, stats_want, stats_seen;
+	/* Terminal mode: /history replies natter asked for, not yet ended. */
+	int hist_asked;
 };
 
 extern struct app app;
@@ -50,6 +52,7 @@ void session_write(void);
 _Noreturn void finish(int code, const char *a, const char *b, const char *c);
 void note(const char *a, const char *b, const char *c);
 int queue_line(const char *s, size_t n);
+int history_wanted(void);
 
 /* input.c */
 void keys_read(void);

@@ -53,6 +53,13 @@ static void echo(const char *t, size_t n)
 	scr_line(b.p, b.len);
 }
 
+static int is_join(const char *t, size_t n)
+{
+	size_t rest;
+
+	return wire_is_cmd(t, n, "/join", &rest) && rest < n;
+}
+
 static void submit(void)
 {
 	int len, cur;
@@ -72,6 +79,8 @@ static void submit(void)
 	}
 	le_history_add(t, len);
 	echo(t, (size_t)len);
+	if (history_wanted() && is_join(t, (size_t)len) && queue_line("/history", 8) == 0)
+		app.hist_asked++;       /* handled right after the /join */
 	le_clear();
 }
 

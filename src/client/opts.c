@@ -12,7 +12,7 @@
 #endif
 
 static const char usage_text[] =
-"usage: natter [-r] [-n NICK] [-j ROOM] [-p PORT] [-w SECS] [-c LINE]... [HOST[:PORT]]\n"
+"usage: natter [-r] [--no-history] [-n NICK] [-j ROOM] [-p PORT] [-w SECS] [-c LINE]... [HOST[:PORT]]\n"
 "Chat with a natterd server (default localhost:8080).\n"
 "\n"
 "  HOST[:PORT]           server name or address; IPv6 as [::1] or [::1]:8080\n"
@@ -25,6 +25,8 @@ static const char usage_text[] =
 "                        doubling up to 30 s), re-applying nick and room\n"
 "  -w, --wait SECS       at the end of input, wait up to SECS of silence\n"
 "                        for the server to answer and close (default 2)\n"
+"      --no-history      in a terminal, do not show the room's history\n"
+"                        after connecting and after /join\n"
 "  -h, --help            show this help\n"
 "      --version         show the version\n"
 "\n"
@@ -135,9 +137,10 @@ static const char *value(char **argv, int argc, int *i, const char *attached)
 static int option_letter(const char *a, const char **attached)
 {
 	static const char *const longs[] = {
-		"port", "nick", "join", "command", "reconnect", "wait", "help", "version"
+		"port", "nick", "join", "command", "reconnect", "wait", "help", "version",
+		"no-history"
 	};
-	static const char letters[] = "pnjcrwhV";
+	static const char letters[] = "pnjcrwhVN";
 	size_t i, n;
 
 	*attached = NULL;
@@ -184,10 +187,13 @@ static int one_option(char **argv, int argc, int *i, struct opts *o, const char 
 		write_all(1, text, strlen(text));
 		exit(0);
 	}
-	if (c == 'r') {
+	if (c == 'r' || c == 'N') {
 		if (att)
 			return 0;
-		o->reconnect = 1;
+		if (c == 'r')
+			o->reconnect = 1;
+		else
+			o->no_history = 1;
 		return 1;
 	}
 	if (!c)

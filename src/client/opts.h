@@ -17,6 +17,7 @@ struct opts {
 	int ncmds;
 	int reconnect;              /* -r */
 	long wait_ms;               /* -w: quiet time after the end of input */
+	int no_history;             /* --no-history: terminal shows no history */
 };
 
 /* Fills o from argv. Prints help or version and exits 0, or prints a

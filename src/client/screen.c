@@ -153,6 +153,22 @@ void scr_line(const char *s, size_t n)
 	puts_(term ? "\r\n" : "\n");
 }
 
+void scr_dim_line(const char *s, size_t n)
+{
+	static char clean[NET_IN];
+
+	if (n > sizeof clean)
+		n = sizeof clean;
+	n = sanitize(s, n, clean);
+	hide_input();
+	if (color)
+		sgr("2");
+	put(clean, n);
+	if (color)
+		sgr("0");
+	puts_(term ? "\r\n" : "\n");
+}
+
 void scr_note(const char *a, const char *b, const char *c)
 {
 	hide_input();

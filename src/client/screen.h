@@ -14,6 +14,8 @@ void scr_init(int term, int color);
 void scr_prompt(const char *room);
 /* A line from the server (or our own message, echoed); it is sanitized. */
 void scr_line(const char *s, size_t n);
+/* A line shown dimmed (room history); it is sanitized. */
+void scr_dim_line(const char *s, size_t n);
 /* A note from natter itself, shown as "natter: ..." (terminal mode). */
 void scr_note(const char *a, const char *b, const char *c);
 /* The input line changed (a key): redraw it at the next flush. */

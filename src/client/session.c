@@ -1,6 +1,7 @@
 /* The connection's life: connect, greet, follow the server's replies,
  * notice the end, and reconnect with back-off under -r. */
 #include "client.h"
+#include "history.h"
 #include "out.h"
 #include "screen.h"
 #include "term.h"
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /* One line for people, built from parts without printf. */
 static const char *reason(const char *a, const char *b, const char *c,
@@ -84,10 +86,18 @@ static const char *resolve_hint(void)
 	return NULL;
 }
 
-/* Sends /nick and /join first, ahead of anything already waiting. */
+/* In a terminal natter shows the room's history after connecting and
+ * after each /join (unless --no-history). */
+int history_wanted(void)
+{
+	return app.mode == M_TERM && !app.opt.no_history;
+}
+
+/* Sends /nick and /join first, ahead of anything already waiting, then
+ * /history, so the room's history comes before its live lines. */
 static void on_up(void)
 {
-	char mem[2 * (ROOM_LEN + 8)];
+	char mem[2 * (ROOM_LEN + 8) + sizeof "/history\n"];
 	struct sbuf sb = { mem, 0, sizeof mem };
 
 	app.progress_at = app.now;
@@ -109,6 +119,11 @@ static void on_up(void)
 		sb_str(&sb, "/join ");
 		sb_str(&sb, app.want_room);
 		sb_str(&sb, "\n");
+	}
+	app.hist_asked = 0;
+	if (history_wanted()) {
+		sb_str(&sb, "/history\n");
+		app.hist_asked = 1;
 	}
 	net_prepend(&app.net, sb.p, sb.len);
 }
@@ -198,9 +213,32 @@ static void track(const char *s, size_t n)
 	}
 }
 
+/* History lines in a terminal: dimmed, in local time; the closing line of
+ * a reply natter asked for itself is not shown. Returns 1 if handled. */
+static int history_line(const char *s, size_t n)
+{
+	static char mem[NET_IN];
+	long k;
+
+	if (app.mode != M_TERM)
+		return 0;
+	k = hist_format(s, n, mem, sizeof mem, (long long)time(NULL));
+	if (k >= 0) {
+		scr_dim_line(mem, (size_t)k);
+		return 1;
+	}
+	if (app.hist_asked > 0 && hist_is_end(s, n)) {
+		app.hist_asked--;
+		return 1;
+	}
+	return 0;
+}
+
 static void on_line(const char *s, size_t n)
 {
 	track(s, n);
+	if (history_line(s, n))
+		return;
 	/* -c: the reply to our own closing /stats is the barrier: every line
 	 * before it has been answered. It is not printed. */
 	if (app.mode == M_CMD && starts(s, n, "= stats: ") &&

@@ -1,6 +1,7 @@
 #include "core/chat.h"
 #include "core/conn.h"
 #include "core/deliver.h"
+#include "core/history.h"
 #include "util/log.h"
 #include "core/pool.h"
 #include "core/room.h"
@@ -155,6 +156,8 @@ static enum chat_result say(uint16_t c, const struct action *a, int action, unsi
 	int r = k->room;
 	pthread_mutex_lock(&rooms[r].mu);
 	enum deliver_result d = deliver_room(r, m, c, LINE_MESSAGE, wake);
+	if (d == DELIVER_OK)    /* same lock: history order is delivery order */
+		history_add(r, time(NULL), msg_at(m)->text, msg_at(m)->len - 1);
 	pthread_mutex_unlock(&rooms[r].mu);
 	msg_unref(m);
 	if (d == DELIVER_DEFER)
@@ -424,7 +427,7 @@ static void help(uint16_t c, unsigned *wake)
 {
 	pthread_mutex_lock(&rooms[conns[c].room].mu);
 	tell(c, msg_printf(1, "= help: /nick NAME, /join ROOM, /msg NICK TEXT, /me TEXT, "
-			   "/who, /rooms, /stats, /help, /quit [TEXT]; "
+			   "/who, /rooms, /history [N], /stats, /help, /quit [TEXT]; "
 			   "other lines go to your room (start with // to send a /)"), wake);
 	pthread_mutex_unlock(&rooms[conns[c].room].mu);
 }
@@ -441,6 +444,58 @@ static enum chat_result quit(uint16_t c, const struct action *a, unsigned *wake)
 	/* c is in no room now: nobody else queues lines to it. */
 	tell(c, msg_printf(1, "= bye: goodbye %s", k->nick), wake);
 	return CHAT_CLOSE;
+}
+
+/* Unrefs the first n lines of a reply that could not be sent whole. */
+static void drop_lines(const uint16_t *lines, unsigned n)
+{
+	while (n-- > 0)
+		msg_unref(lines[n]);
+}
+
+/* /history [N]: the room's last lines, then `= history: ROOM (N lines)`.
+ * Built and queued under the room's lock, the lock every line of the room
+ * is delivered under: the reply is a snapshot, and lines the room gets
+ * meanwhile come after it. All or nothing: if c's queue or the pool has
+ * no room for the whole reply, nothing is sent and c waits (the line is
+ * read again later), as for any reply. */
+static enum chat_result history(uint16_t c, const struct action *a, unsigned *wake)
+{
+	uint16_t lines[HISTORY_MAX + 1];
+	int r = conns[c].room;
+	struct tm tm;
+
+	pthread_mutex_lock(&rooms[r].mu);
+	unsigned kept = history_count(r);
+	unsigned n = a->count && a->count < kept ? a->count : kept;
+	if (deliver_space(c, LINE_MESSAGE) < n + 1) {
+		if (atomic_load(&conns[c].wblocked))
+			deliver_kill(c, wake);  /* not reading at all: cut */
+		pthread_mutex_unlock(&rooms[r].mu);
+		return CHAT_DEFER;
+	}
+	for (unsigned i = 0; i <= n; i++) {
+		if (i == n) {
+			lines[i] = msg_printf(0, "= history: %s (%u %s)", rooms[r].name, n,
+					      n == 1 ? "line" : "lines");
+		} else {
+			const struct history_line *h = history_get(r, kept - n + i);
+			time_t when = h->when;
+			gmtime_r(&when, &tm);
+			lines[i] = msg_printf(0, "= history: %04d-%02d-%02dT%02d:%02d:%02dZ %.*s",
+					      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+					      tm.tm_min, tm.tm_sec, (int)h->len, h->text);
+		}
+		if (lines[i] == MSG_NONE) {
+			drop_lines(lines, i);
+			pthread_mutex_unlock(&rooms[r].mu);
+			return CHAT_DEFER;      /* pool dry: wait like a message */
+		}
+	}
+	for (unsigned i = 0; i <= n; i++)
+		tell(c, lines[i], wake);        /* room checked above: none waits */
+	pthread_mutex_unlock(&rooms[r].mu);
+	return CHAT_OK;
 }
 
 /* Replies need queue space of their own; a client whose queue is that full
@@ -487,6 +542,7 @@ enum chat_result chat_handle(uint16_t c, const struct action *a, unsigned *wake)
 	case ACT_STATS: stats(c, wake); break;
 	case ACT_HELP: help(c, wake); break;
 	case ACT_QUIT: return quit(c, a, wake);
+	case ACT_HISTORY: return history(c, a, wake);
 	case ACT_ERROR:
 		if (a->error == ERR_USAGE) {
 			const char *u = proto_usage(a->command);

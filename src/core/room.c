@@ -1,5 +1,6 @@
 #include "core/room.h"
 #include "core/conn.h"
+#include "core/history.h"
 #include "util/text.h"
 #include <string.h>
 
@@ -48,6 +49,9 @@ int room_create(const char *name)
 void room_free_if_empty(int r)
 {
 	if (r != LOBBY && rooms[r].count == 0 && rooms[r].name[0]) {
+		pthread_mutex_lock(&rooms[r].mu);
+		history_clear(r);       /* a room ends with its history */
+		pthread_mutex_unlock(&rooms[r].mu);
 		rooms[r].name[0] = '\0';
 		in_use--;
 	}

@@ -34,6 +34,7 @@ enum arg_shape {
 	ARGS_TEXT,      /* the rest of the line, at least one byte */
 	ARGS_OPT_TEXT,  /* the rest of the line, maybe empty */
 	ARGS_WORD_TEXT, /* one word, then the rest of the line */
+	ARGS_OPT_COUNT, /* no word, or one decimal number 1..HISTORY_ASK_MAX */
 };
 
 static const struct command {
@@ -51,6 +52,7 @@ static const struct command {
 	{ "stats", ACT_STATS, ARGS_NONE, "/stats" },
 	{ "help", ACT_HELP, ARGS_NONE, "/help" },
 	{ "quit", ACT_QUIT, ARGS_OPT_TEXT, "/quit [TEXT]" },
+	{ "history", ACT_HISTORY, ARGS_OPT_COUNT, "/history [N]" },
 };
 
 const char *proto_usage(enum action_kind k)
@@ -79,6 +81,20 @@ static void fail(struct action *act, enum proto_error e)
 {
 	act->kind = ACT_ERROR;
 	act->error = e;
+}
+
+/* A decimal number from 1 to max (leading zeros allowed), or 0. */
+static unsigned count_value(const char *s, size_t len, unsigned max)
+{
+	unsigned v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+		if (v > max)
+			return 0;
+	}
+	return v;
 }
 
 /* Fills arg/text from the bytes after the command word, by shape. */
@@ -113,6 +129,17 @@ static void parse_args(const char *s, size_t i, size_t len,
 		act->arg_len = end - i;
 		act->text = s + t;
 		act->text_len = len - t;
+		return;
+	}
+	case ARGS_OPT_COUNT: {
+		size_t end = word_end(s, i, len);
+		if (i == len)
+			return;         /* no N: every kept line */
+		if (skip_spaces(s, end, len) != len)
+			return fail(act, ERR_USAGE);
+		act->count = count_value(s + i, end - i, HISTORY_ASK_MAX);
+		if (act->count == 0)
+			return fail(act, ERR_USAGE);
 		return;
 	}
 	}

@@ -18,6 +18,7 @@ enum action_kind {
 	ACT_STATS,
 	ACT_HELP,
 	ACT_QUIT,       /* text, possibly empty */
+	ACT_HISTORY,    /* count: the last N lines, 0 for all */
 };
 
 enum proto_error {
@@ -47,6 +48,7 @@ struct action {
 	size_t arg_len;
 	const char *text;
 	size_t text_len;
+	unsigned count;         /* ACT_HISTORY's N; 0 when not given */
 };
 
 void proto_parse(const char *line, size_t len, struct action *act);

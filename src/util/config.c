@@ -26,6 +26,8 @@ static const char usage_text[] =
 "                           (e.g. 192.168.1.0/24, fd00::/8; default: all)\n"
 "      --max-per-ip N       connections per client address (default: no limit)\n"
 "      --idle-timeout SECS  close clients silent this long (default: never)\n"
+"      --history N          lines each room keeps for /history (default %u;\n"
+"                           0: off; at most %u, this build's maximum)\n"
 "  -h, --help               this text\n"
 "  -V, --version            version and build limits\n";
 
@@ -70,6 +72,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		{ "allow", required_argument, 0, 'a' },
 		{ "max-per-ip", required_argument, 0, 'P' },
 		{ "idle-timeout", required_argument, 0, 'I' },
+		{ "history", required_argument, 0, 'Y' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -83,6 +86,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 	cfg->max_conns = MAX_CONNS;
 	cfg->workers = cpu_count() < DEFAULT_WORKERS_CAP ? cpu_count() : DEFAULT_WORKERS_CAP;
 	cfg->rate = DEFAULT_RATE;
+	cfg->history = HISTORY_DEFAULT;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:b:c:w:r:qH:u:a:hV", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -111,12 +115,15 @@ void config_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case 'P': cfg->max_per_ip = number(optarg, 1, MAX_CONNS, "--max-per-ip"); break;
 		case 'I': cfg->idle_timeout = number(optarg, 1, 86400 * 365, "--idle-timeout"); break;
+		case 'Y': cfg->history = number(optarg, 0, HISTORY_MAX, "--history"); break;
 		case 'h':
-			printf(usage_text, MAX_CONNS, DEFAULT_WORKERS_CAP, MAX_WORKERS, DEFAULT_RATE);
+			printf(usage_text, MAX_CONNS, DEFAULT_WORKERS_CAP, MAX_WORKERS, DEFAULT_RATE,
+			       HISTORY_DEFAULT, HISTORY_MAX);
 			exit(0);
 		case 'V':
-			printf("natterd %s (natter/1 protocol; table: %u connections, %u rooms, %u lines in flight)\n",
-			       NATTER_VERSION, MAX_CONNS, MAX_ROOMS, MAX_MSGS);
+			printf("natterd %s (natter/1 protocol; table: %u connections, %u rooms, %u lines in flight, "
+			       "history %u lines a room at most)\n",
+			       NATTER_VERSION, MAX_CONNS, MAX_ROOMS, MAX_MSGS, HISTORY_MAX);
 			exit(0);
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
 		default: usage_error("unknown option '%s'", argv[optind - 1]); break;

@@ -16,6 +16,7 @@ struct config {
 	const char *user;
 	unsigned max_per_ip;            /* 0: no limit */
 	unsigned idle_timeout;          /* seconds; 0: never */
+	unsigned history;               /* lines a room keeps; 0: off */
 	struct allow_list allow;
 };
 

@@ -141,6 +141,7 @@ static const struct {
 	{ "nick", ACT_NICK }, { "join", ACT_JOIN }, { "msg", ACT_MSG },
 	{ "me", ACT_ME }, { "who", ACT_WHO }, { "rooms", ACT_ROOMS },
 	{ "stats", ACT_STATS }, { "help", ACT_HELP }, { "quit", ACT_QUIT },
+	{ "history", ACT_HISTORY },
 };
 
 struct ref_action {
@@ -150,6 +151,7 @@ struct ref_action {
 	size_t arg_off, arg_len;        /* offsets into the line */
 	size_t text_off, text_len;
 	int has_arg, has_text;
+	unsigned count;                 /* /history N; 0 when not given */
 };
 
 static void ref_parse(const char *s, size_t n, struct ref_action *r)
@@ -256,6 +258,27 @@ static void ref_parse(const char *s, size_t n, struct ref_action *r)
 		r->text_off = ntok ? tok_start[0] : n;
 		r->text_len = n - r->text_off;
 		break;
+	case ACT_HISTORY: {
+		/* No word, or one decimal number from 1 to 9999. */
+		if (ntok > 1) {
+			r->error = ERR_USAGE;
+			return;
+		}
+		unsigned long v = 0;
+		for (size_t i = ntok ? tok_start[0] : n; ntok && i < tok_end[0]; i++) {
+			if (s[i] < '0' || s[i] > '9' || v > 9999) {
+				v = 0;
+				break;
+			}
+			v = v * 10 + (unsigned)(s[i] - '0');
+		}
+		if (ntok && (v < 1 || v > 9999)) {
+			r->error = ERR_USAGE;
+			return;
+		}
+		r->count = ntok ? (unsigned)v : 0;
+		break;
+	}
 	default:
 		break;
 	}
@@ -303,6 +326,8 @@ static void check_parse(const char *src, size_t len)
 			      "arg at %td+%zu, reference %zu+%zu", act.arg ? act.arg - line : -1,
 			      act.arg_len, ref.arg_off, ref.arg_len);
 		}
+		CHECK(act.count == ref.count, "line %.*s: count %u, reference %u",
+		      (int)(len > 80 ? 80 : len), line, act.count, ref.count);
 		if (ref.has_text) {
 			CHECK(act.text == line + ref.text_off && act.text_len == ref.text_len,
 			      "text at %td+%zu, reference %zu+%zu", act.text ? act.text - line : -1,

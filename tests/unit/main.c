@@ -1,4 +1,5 @@
-/* Unit tests of the pure protocol code: text rules, framing, parsing. */
+/* Unit tests of the pure protocol code: text rules, framing, parsing;
+ * and of the room history ring. */
 #include "check.h"
 
 int check_failures;
@@ -17,6 +18,9 @@ void test_parse_messages(void);
 void test_parse_commands(void);
 void test_parse_usage(void);
 void test_parse_errors_order(void);
+void test_parse_history(void);
+void test_history_ring(void);
+void test_history_keep_limits(void);
 
 int main(void)
 {
@@ -33,5 +37,8 @@ int main(void)
 	RUN(test_parse_commands);
 	RUN(test_parse_usage);
 	RUN(test_parse_errors_order);
+	RUN(test_parse_history);
+	RUN(test_history_ring);
+	RUN(test_history_keep_limits);
 	return check_failures != 0;
 }

@@ -110,3 +110,33 @@ void test_parse_errors_order(void)
 	proto_parse(big, 510, &a);
 	CHECK(a.kind == ACT_SAY);
 }
+
+void test_parse_history(void)
+{
+	struct action a;
+	a = parse("/history");
+	CHECK(a.kind == ACT_HISTORY && a.count == 0);
+	a = parse("/HISTORY   ");                /* trailing spaces: no argument */
+	CHECK(a.kind == ACT_HISTORY && a.count == 0);
+	a = parse("/history 1");
+	CHECK(a.kind == ACT_HISTORY && a.count == 1);
+	a = parse("/history   9999  ");
+	CHECK(a.kind == ACT_HISTORY && a.count == 9999);
+	a = parse("/history 007");
+	CHECK(a.kind == ACT_HISTORY && a.count == 7);
+	static const char *const bad[] = {
+		"/history 0", "/history 10000", "/history 99999999999999999999",
+		"/history -1", "/history +5", "/history 1.5", "/history abc",
+		"/history 5x", "/history 1 2", "/history 5 x", "/history 5\t",
+		"/history\t5", "/history 000",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		a = parse(bad[i]);
+		if (bad[i][8] == '\t') {        /* the word is "history<TAB>5" */
+			CHECK(a.kind == ACT_ERROR && a.error == ERR_UNKNOWN_COMMAND);
+			continue;
+		}
+		CHECK(a.kind == ACT_ERROR && a.error == ERR_USAGE && a.command == ACT_HISTORY);
+	}
+	CHECK(strcmp(proto_usage(ACT_HISTORY), "/history [N]") == 0);
+}
