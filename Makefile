@@ -7,6 +7,8 @@
 #   make V=1                  show the commands
 #   make run                  install what is missing, build, run natterd
 #   make test                 install what is missing, build all, run tests
+#   make test SUITES=PATTERN  only the suites whose names contain PATTERN
+#   make check-fresh          make test on a fresh Debian 12 root (tests/fresh/)
 #   make size                 size of every static build, checked against budgets
 #   make install DESTDIR= PREFIX=/usr/local
 #
@@ -69,9 +71,11 @@ LDFLAGS += $(SPECS) $(ARCH_LDFLAGS) -static -Wl,--gc-sections -pthread
 # protocols), util/ (settings, logging, small helpers), main.c.
 SERVER_DIRS  := core loop door util
 NATTERD_SRCS := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.c)) src/main.c
-SERVER_HDRS  := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.h))
+SERVER_HDRS  := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.h)) src/door/web/page_gz.h
 # The pure code (bytes in, actions out): unit tested and fuzzed alone.
-PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c
+PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c \
+                src/door/http.c src/door/ws.c src/door/metrics.c src/util/sha1.c src/util/base64.c \
+                src/util/inflate.c
 NATTER_SRCS  := $(wildcard src/client/*.c)
 NATTERD_OBJS := $(NATTERD_SRCS:src/%.c=$(BUILD)/obj/%.o)
 NATTER_OBJS  := $(NATTER_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -109,7 +113,7 @@ $(BUILD)/natter: $(NATTER_OBJS) $(BUILD)/flags
 ALL_TARGETS := host armhf armel aarch64
 
 # Size budgets for the armhf release build (bytes, stripped file size).
-BUDGET_natterd := 65536
+BUDGET_natterd := 98304   # 96 KiB: the line, web and IRC doors (issue 11)
 BUDGET_natter  := 49152
 
 all-targets:
@@ -141,7 +145,7 @@ test:
 	$(Q)bash toolchain/install-deps.sh $(ALL_TARGETS)
 	$(Q)$(MAKE) --no-print-directory all-targets
 	$(Q)$(MAKE) --no-print-directory test-builds
-	$(Q)bash tests/run-suites
+	$(Q)bash tests/run-suites $(SUITES)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -8,11 +8,13 @@
 #   sh -s -- withdraw ROOT WRAPPER
 #   sh -s -- version  ROOT WRAPPER
 #   sh -s -- check    PORT SECONDS
-#   sh -s -- cleanup  STAGE
+#   sh -s -- cleanup  STAGE [ROOTSTAGE]
 #
 # deploy/deploy runs "probe" through sh -s, then uploads the files and this
-# script into STAGE and runs the rest as sh STAGE/board.sh (with sudo -n
-# when the SSH user is not root).
+# script into STAGE and runs "install" as sh STAGE/board.sh (with sudo -n
+# when the SSH user is not root). install copies STAGE into ROOTSTAGE, a
+# directory only root can write, and runs on from there; the later steps
+# run ROOTSTAGE/board.sh.
 #
 # ROOT is "/" on a real board; another directory installs everything under
 # it (tests, staging), and then the service is always run by the init
@@ -88,8 +90,29 @@ cmd_probe() {
 	echo "stage=$stage"
 }
 
+# The stage was written by the SSH user, who could still change it while
+# root checks and installs from it (and this very script with it). So
+# root first copies it into a directory of its own (mktemp -d: mode 700),
+# refusing anything but plain files, and goes on from that copy.
+private_stage() { # STAGE -> prints the copy's path
+	P=$(mktemp -d "${TMPDIR:-/tmp}/natter-deploy-root.XXXXXX") || err "mktemp failed on the board"
+	for f in board.sh natterd natterd.service natterd.init natterd.default defaults.force; do
+		[ -e "$1/$f" ] || [ -L "$1/$f" ] || continue
+		cp -P "$1/$f" "$P/$f" || err "cannot copy $1/$f"
+		[ -f "$P/$f" ] && [ ! -L "$P/$f" ] || err "upload not a plain file: $1/$f"
+	done
+	echo "$P"
+}
+
 cmd_install() {
 	root_of "$1"; S=$2; port=$3; init_env "$4"
+	case "$S" in
+		*/natter-deploy-root.*) ;;
+		*)
+			P=$(private_stage "$S") || { echo "$P"; exit 1; }
+			echo "rootstage=$P"
+			exec sh "$P/board.sh" install "$1" "$P" "$3" "$4" ;;
+	esac
 	for f in natterd natterd.service natterd.init natterd.default; do
 		[ -s "$S/$f" ] || err "upload incomplete: $S/$f missing"
 	done
@@ -230,10 +253,12 @@ cmd_check() {
 }
 
 cmd_cleanup() {
-	case "$1" in
-		*/natter-deploy.*) rm -rf "$1" ;;
-		*) err "refusing to remove $1" ;;
-	esac
+	for d in "$@"; do
+		case "$d" in
+			*/natter-deploy.*|*/natter-deploy-root.*) rm -rf "$d" ;;
+			*) err "refusing to remove $d" ;;
+		esac
+	done
 }
 
 cmd=${1:-}

@@ -11,6 +11,7 @@
 #include "util/priv.h"
 #include "core/room.h"
 #include "loop/worker.h"
+#include "door/web.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,6 +79,7 @@ static void wait_for_stop(const sigset_t *sigs)
 		}
 		if (sig == SIGHUP)
 			log_info("SIGHUP ignored (settings are read at start only)");
+		log_tick();     /* every wake, LOG_WAKE_SIGNAL included */
 		int64_t now = now_ms();
 		/* Ping at half the interval, and only while every worker turns. */
 		if (wd_usec && now - last_ping >= (int64_t)(wd_usec / 2000) - 10 &&
@@ -91,8 +93,8 @@ static void wait_for_stop(const sigset_t *sigs)
 int main(int argc, char **argv)
 {
 	static struct config cfg;
-	static struct listener ls[MAX_LISTENERS];
-	char names[MAX_LISTENERS * 66] = "";
+	static struct listener ls[MAX_LISTENERS * DOOR_KINDS];
+	char names[MAX_LISTENERS * DOOR_KINDS * 72] = "";
 	sigset_t sigs;
 
 	log_init();
@@ -107,9 +109,24 @@ int main(int argc, char **argv)
 	struct chat_settings cs = { host_name(&cfg), cfg.quiet, cfg.idle_timeout };
 	chat_init(&cs);
 
-	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, ls, MAX_LISTENERS);
+	int nls = listen_open(cfg.bind, cfg.nbind, cfg.port, DOOR_LINE, 0, ls, MAX_LISTENERS);
 	if (nls <= 0)
 		return 1;
+	int nline = nls;
+	if (!cfg.web_off) {
+		struct web_settings wcs = { .norigins = cfg.nweb_origins };
+		memcpy(wcs.origins, cfg.web_origins, sizeof wcs.origins);
+		web_init(&wcs);
+		int n = listen_open(cfg.bind, cfg.nbind, cfg.web_port, DOOR_WEB, !cfg.web_port_given,
+				    ls + nls, MAX_LISTENERS);
+		if (n > 0)
+			nls += n;
+		else if (cfg.web_port_given || errno != EADDRINUSE)
+			return 1;
+		else    /* PROTOCOL.md: a default port in use leaves its door closed */
+			log_warn("web door left closed: %s is in use (--web PORT picks another)",
+				 ls[nls].name);
+	}
 	if (cfg.user)
 		drop_privileges(cfg.user);
 	else if (geteuid() == 0)
@@ -120,15 +137,19 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, LOG_WAKE_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	log_async_start();
 
 	struct worker_settings ws = {
 		cfg.rate, cfg.burst, cfg.idle_timeout, cfg.max_per_ip, &cfg.allow,
 	};
-	if (workers_start(cfg.workers, ls, nls, &ws) < 0)
+	if (workers_start(cfg.workers, ls, nls, &ws) < 0) {
+		log_async_stop();
 		return 1;
+	}
 	for (int i = 0; i < nls; i++) {
-		strcat(names, i ? ", " : "");
+		strcat(names, i == nline ? "; web " : i ? ", " : "");
 		strcat(names, ls[i].name);
 	}
 	log_info("ready: listening on %s; connections %u (table %u), workers %u, "
@@ -141,6 +162,7 @@ int main(int argc, char **argv)
 	wait_for_stop(&sigs);
 	notify("STOPPING=1");
 	workers_stop();
+	log_async_stop();
 	log_info("stopped");
 	return 0;
 }

@@ -3,7 +3,8 @@
 TEST_BUILD := build/test
 UNIT_SRCS  := $(wildcard tests/unit/*.c) $(PURE_SRCS) src/core/history.c
 HOST_TEST_CFLAGS := -Os -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -DNATTER_VERSION='"$(VERSION)"' \
-	-DMAX_CONNS=$(MAX_CONNS) -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS)
+	-DMAX_CONNS=$(MAX_CONNS) -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) \
+	-DNATTER_CHECKS
 
 test-builds:: $(TEST_BUILD)/unit $(TEST_BUILD)/natterd-mallocwrap
 
@@ -25,3 +26,11 @@ $(TEST_BUILD)/natterd-smallpool: $(NATTERD_SRCS) $(SERVER_HDRS)
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)musl-gcc $(filter-out -DMAX_MSGS=%,$(HOST_TEST_CFLAGS)) -DMAX_MSGS=300 -static -pthread \
 		$(filter src/%.c,$^) -o $@
+
+# natterd with the invariant sweep of loop/life.c (NATTER_CHECKS), as the
+# release build otherwise: for tests/test_life.py.
+test-builds:: $(TEST_BUILD)/natterd-checks
+$(TEST_BUILD)/natterd-checks: $(NATTERD_SRCS) $(SERVER_HDRS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)musl-gcc $(HOST_TEST_CFLAGS) -static -pthread $(filter src/%.c,$^) -o $@

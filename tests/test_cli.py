@@ -1,5 +1,5 @@
 """natterd's command line, exit codes, logging, signals and sd_notify."""
-import os, re, signal, socket, subprocess, sys, tempfile, time
+import os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlib
 from natlib import Server, Suite
@@ -222,6 +222,57 @@ def test_pool_dry_waits_then_cuts_stalled():
             assert line.startswith(("! no-such-nick:", "-- ")), line
     finally:
         assert srv.stop() == 0
+
+
+def run_with_passwd(passwd_text, user, timeout=10):
+    """natterd -u USER as root in its own mount namespace (unshare -m),
+    where a fake /etc/passwd is bind-mounted over the real one. Returns
+    (exit status or None if still running after `timeout`, stderr)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise natlib.Skip("needs root and unshare for a private /etc/passwd")
+    # Only in a private mount namespace: a bind mount there never reaches
+    # the machine's /etc/passwd.
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise natlib.Skip("no private mount namespace here: " + r.stderr.strip())
+    d = tempfile.mkdtemp(prefix="natter-passwd-")
+    fake = os.path.join(d, "passwd")
+    with open(fake, "w") as f:
+        f.write(passwd_text)
+    cmd = ('mount --bind "$0" /etc/passwd && exec "$@"')
+    p = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", cmd, fake]
+                         + PREFIX + [BIN, "-p", "0", "-b", "127.0.0.1", "-u", user],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = p.communicate(timeout=timeout)
+        return p.returncode, err
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        return None, err
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_user_malformed_passwd():
+    """-u with a malformed passwd line for that user: exit 1 with a clear
+    error, never root (an unchecked strtoul made these uid 0)."""
+    base = "root:x:0:0:root:/root:/bin/sh\nother:x:1:1::/:/bin/sh\n"
+    for line in ("bob:x::1000::/:/bin/sh", "bob:x:12abc:1000::/:/bin/sh",
+                 "bob:x:99999999999:1000::/:/bin/sh", "bob:x:1000:-1::/:/bin/sh",
+                 "bob:x: 1000:1000::/:/bin/sh", "bob:x:1000"):
+        rc, err = run_with_passwd(base + line + "\n", "bob")
+        assert rc == 1, (line, rc, err)
+        assert "malformed /etc/passwd line" in err, (line, err)
+    # uid 0 under another name is refused too
+    rc, err = run_with_passwd(base + "toor:x:0:0::/:/bin/sh\n", "toor")
+    assert rc == 1 and "uid 0" in err, (rc, err)
+    # a well-formed line (the last, without a newline) still works:
+    # natterd drops to it and runs until stopped
+    rc, err = run_with_passwd(base + "bob:x:65534:65534::/:/bin/sh", "bob", timeout=3)
+    assert rc is None, (rc, err)
+    assert "ready: listening" in err, err
 
 
 if __name__ == "__main__":

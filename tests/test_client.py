@@ -541,6 +541,31 @@ def test_network_control_chars():
     assert not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line)
 
 
+def test_tty_hostile_room_name():
+    """A stand-in server names rooms with escape sequences in its welcome
+    and join lines: none of its ESC (or C1) bytes reaches the terminal;
+    the prompt shows them as '?'."""
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(TIMEOUT)
+    t = Tty(["127.0.0.1:%d" % lsock.getsockname()[1]])
+    conn = None
+    try:
+        conn, _ = lsock.accept()
+        conn.sendall(b"= welcome: natter/1 on x; you are guest1 in r\x1b[31mX\x1b[0m; /help for commands\n")
+        t.wait(lambda: b"?[31mX?[0m> " in t.raw, "the sanitized welcome room in the prompt")
+        conn.sendall(b"= join: you are in j\x1b[5nY\xc2\x9b1mZ (1 user)\n")
+        t.wait(lambda: b"j?[5nY?1mZ> " in t.raw, "the sanitized joined room in the prompt")
+        for seq in (b"\x1b[31mX", b"\x1b[0m>", b"\x1b[5nY", b"\xc2\x9b"):
+            assert seq not in t.raw, "server bytes %r reached the terminal" % seq
+    finally:
+        if conn:
+            conn.close()
+        lsock.close()
+        t.close()
+
+
 def test_reconnect():
     """-r: the server goes away and comes back on the same port; natter
     reconnects, re-applying the nick and room it had (the latest ones)."""
@@ -840,6 +865,7 @@ def main():
             ("tty: SIGTERM restores the terminal", test_tty_sigterm_restores, ()),
             ("tty: lost connection restores the terminal", test_tty_lost_connection_restores, ()),
             ("tty: no control bytes reach the screen", test_tty_control_chars_never_printed, (srv,)),
+            ("tty: hostile room names sanitized in the prompt", test_tty_hostile_room_name, ()),
             ("armhf binary within 48 KiB", test_armhf_size, ()),
         ]:
             if only and not any(o in name for o in only):

@@ -18,7 +18,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-pkgs+=(make gcc python3 file binutils)
+# libc6-dev: gcc only recommends it, and host tools (loadgen) need its headers.
+pkgs+=(make gcc libc6-dev python3 file binutils)
 
 missing=()
 for p in "${pkgs[@]}"; do

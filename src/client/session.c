@@ -3,6 +3,7 @@
 #include "client.h"
 #include "history.h"
 #include "out.h"
+#include "sanitize.h"
 #include "screen.h"
 #include "term.h"
 #include "wire.h"
@@ -194,16 +195,29 @@ static int starts(const char *s, size_t n, const char *p)
 	return n >= k && memcmp(s, p, k) == 0;
 }
 
+/* A name taken from a server's line, made safe to print: a hostile
+ * server could otherwise put escape sequences into the prompt. */
+static void clean_name(char *name)
+{
+	size_t n = strlen(name);
+
+	name[sanitize(name, n, name)] = '\0';  /* never longer; in place is fine */
+}
+
 /* Keeps nick and room as the server states them, so the prompt is right
  * and a reconnect restores what the user last chose. */
 static void track(const char *s, size_t n)
 {
 	if (wire_welcome(s, n, app.nick, app.room, NICK_LEN)) {
+		clean_name(app.nick);
+		clean_name(app.room);
 		app.backoff = BACKOFF_MIN_MS;   /* a real session: reset back-off */
 		scr_prompt(app.room);
 	} else if (wire_word_after(s, n, "= nick: you are now ", app.nick, NICK_LEN)) {
+		clean_name(app.nick);
 		memcpy(app.want_nick, app.nick, sizeof app.nick);
 	} else if (wire_word_after(s, n, "= join: you are in ", app.room, ROOM_LEN)) {
+		clean_name(app.room);
 		memcpy(app.want_room, app.room, sizeof app.room);
 		scr_prompt(app.room);
 	} else if (starts(s, n, "= bye:")) {

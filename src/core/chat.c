@@ -27,17 +27,27 @@ void chat_init(const struct chat_settings *s)
 	started = time(NULL);
 }
 
+unsigned long chat_uptime(void)
+{
+	return (unsigned long)(time(NULL) - started);
+}
+
 unsigned long chat_messages(void)
 {
 	return atomic_load(&messages);
 }
 
-/* Pushes an event line to c (in room r, whose lock the caller holds). */
+/* Pushes an event line to c (in room r, whose lock the caller holds).
+ * A line c has no room for even in the reserve is never dropped
+ * silently: c is cut as too slow, and told so. */
 static void tell(uint16_t c, uint16_t msg, unsigned *wake)
 {
-	if (msg == MSG_NONE)
+	if (msg == MSG_NONE) {
+		deliver_kill(c, wake);  /* the pool is dry even of its reserve */
 		return;
-	deliver_one(c, msg, LINE_EVENT, wake);
+	}
+	if (deliver_one(c, msg, LINE_EVENT, wake) == DELIVER_DEFER)
+		deliver_kill(c, wake);
 	msg_unref(msg);
 }
 
@@ -67,10 +77,9 @@ static const char *error_text(enum proto_error e)
 	}
 }
 
-void chat_error(uint16_t c, enum proto_error e, unsigned *wake)
+void chat_tell(uint16_t c, uint16_t m, unsigned *wake)
 {
-	uint16_t m = msg_printf(1, "! %s: %s", proto_error_code(e), error_text(e));
-	if (conns[c].state != CONN_OPEN) {      /* not in a room: no producers */
+	if (conns[c].room == CONN_NONE) {       /* not in a room: no producers */
 		if (m != MSG_NONE) {
 			deliver_one(c, m, LINE_EVENT, wake);
 			msg_unref(m);
@@ -81,6 +90,11 @@ void chat_error(uint16_t c, enum proto_error e, unsigned *wake)
 	pthread_mutex_lock(&rooms[r].mu);
 	tell(c, m, wake);
 	pthread_mutex_unlock(&rooms[r].mu);
+}
+
+void chat_error(uint16_t c, enum proto_error e, unsigned *wake)
+{
+	chat_tell(c, msg_printf(1, "! %s: %s", proto_error_code(e), error_text(e)), wake);
 }
 
 static void reply_error_fmt(uint16_t c, enum proto_error e, const char *fmt,
@@ -106,7 +120,6 @@ enum chat_result chat_connect(uint16_t c, unsigned *wake)
 			snprintf(k->nick, sizeof k->nick, "guest%lu", ++guest_seq);
 		while (nick_find(k->nick, strlen(k->nick)) != CONN_NONE);
 		nick_add(c);
-		k->state = CONN_OPEN;
 		announce(LOBBY, CONN_NONE, msg_printf(1, "-- %s joined lobby", k->nick), wake);
 		room_add_member(LOBBY, c);
 		tell(c, msg_printf(1, "= welcome: natter/1 on %s; you are %s in lobby; /help for commands",
@@ -123,7 +136,7 @@ enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake)
 	struct conn *k = &conns[c];
 	int r = k->room;
 
-	if (k->state != CONN_OPEN)
+	if (r == CONN_NONE)
 		return CHAT_OK;
 	pthread_mutex_lock(&chat_mu);
 	pthread_mutex_lock(&rooms[r].mu);
@@ -138,7 +151,6 @@ enum chat_result chat_leave(uint16_t c, const char *how, unsigned *wake)
 	pthread_mutex_unlock(&rooms[r].mu);
 	room_free_if_empty(r);
 	nick_del(c);
-	k->state = CONN_DRAINING;
 	k->room = CONN_NONE;
 	pthread_mutex_unlock(&chat_mu);
 	return CHAT_OK;

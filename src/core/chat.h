@@ -24,6 +24,11 @@ enum chat_result chat_connect(uint16_t c, unsigned *wake);
 enum chat_result chat_handle(uint16_t c, const struct action *act, unsigned *wake);
 /* Sends `! CODE: text` to c itself (an event: never waits). */
 void chat_error(uint16_t c, enum proto_error e, unsigned *wake);
+/* Queues the pool line m (a reference the caller gives up) to c alone,
+ * as an event; for lines a door makes itself (a pong, an HTTP response). */
+void chat_tell(uint16_t c, uint16_t m, unsigned *wake);
+/* Seconds since chat_init. */
+unsigned long chat_uptime(void);
 /* Takes c out of the chat; the room sees `-- NICK <how>` unless how is
  * NULL. Its queue is left for the caller to drain or drop. CHAT_DEFER:
  * the room cannot take the event yet; c is still in it. */

@@ -1,5 +1,6 @@
 #include "core/conn.h"
 #include "core/pool.h"
+#include "door/door.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
@@ -9,7 +10,6 @@
 #include <sys/uio.h>
 
 struct conn conns[MAX_CONNS];
-struct linebuf inbufs[MAX_CONNS];
 static uint16_t rings[MAX_CONNS][OUTQ_LEN];
 
 /* Free slots as a stack, lowest index on top, so a server with few clients
@@ -20,22 +20,83 @@ static unsigned limit, used;
 static atomic_uint high_water;  /* slots [high_water, MAX_CONNS) never used */
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* Connections by address, for --max-per-ip: a chain per hash bucket, so
+ * an accept looks at the slots of its own address (at most the limit),
+ * not the whole table. Under table_mu. */
+#define PEER_BUCKETS 256
+static uint16_t peer_head[PEER_BUCKETS];
+static uint16_t peer_prev[MAX_CONNS], peer_next[MAX_CONNS];
+
+static size_t addr_len(const struct peer *p)
+{
+	return p->family == AF_INET ? 4 : 16;
+}
+
+static unsigned peer_bucket(const struct peer *p)
+{
+	unsigned h = 2166136261u;       /* FNV-1a */
+	for (size_t i = 0; i < addr_len(p); i++)
+		h = (h ^ p->addr[i]) * 16777619u;
+	return h % PEER_BUCKETS;
+}
+
+static int same_addr(const struct peer *a, const struct peer *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, addr_len(a)) == 0;
+}
+
+/* Are `max` slots of p's address in use? Stops counting there. */
+static int peer_full(const struct peer *p, unsigned max)
+{
+	unsigned n = 0;
+	for (uint16_t i = peer_head[peer_bucket(p)]; i != CONN_NONE && n < max; i = peer_next[i])
+		n += same_addr(&conns[i].peer, p);
+	return n >= max;
+}
+
+static void peer_link(uint16_t idx)
+{
+	unsigned b = peer_bucket(&conns[idx].peer);
+	peer_prev[idx] = CONN_NONE;
+	peer_next[idx] = peer_head[b];
+	if (peer_head[b] != CONN_NONE)
+		peer_prev[peer_head[b]] = idx;
+	peer_head[b] = idx;
+}
+
+static void peer_unlink(uint16_t idx)
+{
+	if (peer_prev[idx] != CONN_NONE)
+		peer_next[peer_prev[idx]] = peer_next[idx];
+	else
+		peer_head[peer_bucket(&conns[idx].peer)] = peer_next[idx];
+	if (peer_next[idx] != CONN_NONE)
+		peer_prev[peer_next[idx]] = peer_prev[idx];
+}
+
 void conn_table_init(unsigned runtime_limit)
 {
 	for (unsigned i = 0; i < MAX_CONNS; i++)
 		free_stack[i] = MAX_CONNS - 1 - i;
 	free_top = MAX_CONNS;
+	for (unsigned i = 0; i < PEER_BUCKETS; i++)
+		peer_head[i] = CONN_NONE;
 	limit = runtime_limit;
 	used = 0;
 }
 
-uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
+uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned door,
+		    unsigned max_per_peer, enum alloc_refusal *why)
 {
 	uint16_t idx = CONN_NONE;
 	struct conn *c;
 
 	pthread_mutex_lock(&table_mu);
-	if (used < limit && free_top > 0) {
+	/* The per-address check and the allocation under one lock: parallel
+	 * accepts on W workers cannot pass the limit together. */
+	if (max_per_peer && peer_full(peer, max_per_peer)) {
+		*why = ALLOC_PER_PEER;
+	} else if (used < limit && free_top > 0) {
 		idx = free_stack[--free_top];
 		used++;
 		if (idx >= atomic_load(&high_water))
@@ -43,17 +104,21 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer)
 		c = &conns[idx];
 		memset(&c->fd, 0, sizeof *c - offsetof(struct conn, fd));
 		c->peer = *peer;
+		peer_link(idx);
 		atomic_store(&c->kill, KILL_NONE);
 		atomic_store(&c->wblocked, 0);
 		/* The queue positions keep counting from the last user's. */
 		atomic_store(&c->out_tail, atomic_load(&c->out_head));
 		atomic_store(&c->worker, worker);
 		atomic_store(&c->state, CONN_NEW);
+	} else {
+		*why = ALLOC_FULL;
 	}
 	pthread_mutex_unlock(&table_mu);
 	if (idx == CONN_NONE)
 		return idx;
 	c->fd = fd;
+	c->door = door;
 	c->room = CONN_NONE;
 	c->member_prev = c->member_next = c->nick_next = CONN_NONE;
 	c->ready_next = CONN_NONE;
@@ -64,6 +129,7 @@ void conn_release(uint16_t idx)
 {
 	conns[idx].fd = -1;
 	pthread_mutex_lock(&table_mu);
+	peer_unlink(idx);
 	atomic_store(&conns[idx].state, CONN_FREE);
 	free_stack[free_top++] = idx;
 	used--;
@@ -90,23 +156,6 @@ unsigned conn_limit(void)
 	return limit;
 }
 
-/* O(table), only used when --max-per-ip is set, once per accepted client. */
-unsigned conn_count_peer(const struct peer *p)
-{
-	unsigned n = 0;
-	size_t alen = p->family == AF_INET ? 4 : 16;
-
-	pthread_mutex_lock(&table_mu);
-	for (unsigned i = 0, n_slots = conn_high_water(); i < n_slots; i++) {
-		struct conn *c = &conns[i];
-		if (c->state != CONN_FREE && c->peer.family == p->family &&
-		    memcmp(c->peer.addr, p->addr, alen) == 0)
-			n++;
-	}
-	pthread_mutex_unlock(&table_mu);
-	return n;
-}
-
 void conn_push(uint16_t idx, uint16_t msg)
 {
 	struct conn *c = &conns[idx];
@@ -115,25 +164,43 @@ void conn_push(uint16_t idx, uint16_t msg)
 	atomic_store_explicit(&c->out_tail, tail + 1, memory_order_release);
 }
 
+/* The iovecs of the queued line m from byte off of its wire form: the
+ * pool text as is, or what c's door renders (a frame header in front). */
+static unsigned wire_iov(struct conn *c, uint16_t idx, struct msg *m, unsigned off,
+			 struct iovec *iov, char *hdr)
+{
+	const struct door_ops *d = door_get(c->door);
+
+	if (d->render)
+		return d->render(idx, m, off, iov, hdr);
+	iov->iov_base = m->text + off;
+	iov->iov_len = m->len - off;
+	return 1;
+}
+
 enum flush_result conn_flush(uint16_t idx)
 {
 	struct conn *c = &conns[idx];
-	struct iovec iov[OUTQ_LEN];
+	struct iovec iov[OUTQ_LEN * DOOR_IOV_MAX];
+	char hdr[OUTQ_LEN][DOOR_HDR_MAX];
+	size_t wire[OUTQ_LEN];          /* bytes of each line still to write */
 	uint16_t head = atomic_load_explicit(&c->out_head, memory_order_relaxed);
 	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_acquire);
-	unsigned n = 0;
+	unsigned n = 0, niov = 0;
 
 	for (uint16_t i = head; i != tail; i++, n++) {
 		struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
-		unsigned off = n == 0 ? c->out_off : 0;
-		iov[n].iov_base = m->text + off;
-		iov[n].iov_len = m->len - off;
+		unsigned k = wire_iov(c, idx, m, n == 0 ? c->out_off : 0, iov + niov, hdr[n]);
+		wire[n] = 0;
+		for (unsigned j = 0; j < k; j++)
+			wire[n] += iov[niov + j].iov_len;
+		niov += k;
 	}
 	if (n == 0) {
 		atomic_store(&c->wblocked, 0);
 		return FLUSH_DONE;
 	}
-	ssize_t w = writev(c->fd, iov, n);
+	ssize_t w = writev(c->fd, iov, niov);
 	if (w < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
 			atomic_store(&c->wblocked, 1);
@@ -142,8 +209,8 @@ enum flush_result conn_flush(uint16_t idx)
 		return FLUSH_ERROR;
 	}
 	size_t left = w;
-	for (unsigned i = 0; i < n && left >= iov[i].iov_len; i++) {
-		left -= iov[i].iov_len;
+	for (unsigned i = 0; i < n && left >= wire[i]; i++) {
+		left -= wire[i];
 		msg_unref(rings[idx][head & (OUTQ_LEN - 1)]);
 		head++;
 		c->out_off = 0;

@@ -9,15 +9,19 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include "core/limits.h"
-#include "door/frame.h"
 
 #define CONN_NONE 0xffff
 
+/* A connection's states; loop/life.c owns them and makes every
+ * transition (docs/design.md has the table). */
 enum conn_state {
 	CONN_FREE = 0,
-	CONN_NEW,       /* accepted; waits for the lobby to take its join event */
-	CONN_OPEN,      /* in the chat: has a nick and a room */
-	CONN_DRAINING,  /* left the chat; sending what it is owed, then closed */
+	CONN_NEW,       /* accepted; waits (deadline) for the lobby to take its join */
+	CONN_OPEN,      /* in the chat: waits for an edge, or (deadline) for room */
+	CONN_LEAVING,   /* ending: reads no more; waits (deadline) for its room to take the line */
+	CONN_DRAINING,  /* out of the chat: sends what it is owed (deadline), then closes */
+	CONN_DOOR,      /* in its door's handshake (HTTP), not yet in the chat:
+			 * reads; waits (deadline: the door's handshake_ms) */
 };
 
 enum kill_reason {
@@ -29,10 +33,13 @@ enum kill_reason {
 /* Why a connection is leaving; its room is told once it can take the line. */
 enum leave_reason {
 	LEAVE_NONE = 0,
+	LEAVE_QUIT,     /* its door said it leaves (/quit): drain, then close */
 	LEAVE_EOF,      /* the client closed its side: drain, then close */
 	LEAVE_IDLE,     /* --idle-timeout: drain, then close */
+	LEAVE_FAIL,     /* its door gave up on it: drain its last words, close */
 	LEAVE_ERROR,    /* the socket failed: close */
 	LEAVE_TOO_SLOW, /* not reading: close */
+	LEAVE_STUCK,    /* a wait passed its deadline: close, seen as too slow */
 };
 
 struct peer {
@@ -55,7 +62,7 @@ struct conn {
 	uint8_t want_read;      /* the socket may hold unread bytes */
 	uint8_t listed;         /* on its worker's ready list */
 	uint8_t leave;          /* enum leave_reason */
-	uint8_t inbuf_used;     /* its own input buffer holds bytes (input.c) */
+	uint8_t door;           /* enum door_kind: the door it came in by */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */
@@ -64,8 +71,7 @@ struct conn {
 	int32_t tokens;         /* rate limit, in thousandths of a line */
 	int64_t refill_ms;      /* when tokens were last topped up */
 	int64_t last_input_ms;  /* idle timeout */
-	int64_t drain_deadline_ms;
-	int64_t probe_ms;       /* last look at a quiet client's socket */
+	int64_t deadline_ms;    /* end of the current wait (life.c); 0: none */
 	uint16_t tick_head, tick_off;   /* output position at the last tick */
 	uint16_t stalled_ticks;         /* ticks in a row without output progress */
 	struct peer peer;       /* written and scanned under the table lock */
@@ -73,17 +79,18 @@ struct conn {
 };
 
 extern struct conn conns[MAX_CONNS];
-extern struct linebuf inbufs[MAX_CONNS];
 
 void conn_table_init(unsigned limit);
-/* A free slot for fd (owned by worker), or CONN_NONE when the runtime
- * limit is reached. */
-uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer);
+enum alloc_refusal { ALLOC_FULL, ALLOC_PER_PEER };
+/* A free slot for fd (owned by worker, came in by door), or CONN_NONE
+ * when the table is full or max_per_peer (0: no limit) slots hold the
+ * peer's address already (*why says which). */
+uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned door,
+		    unsigned max_per_peer, enum alloc_refusal *why);
 void conn_release(uint16_t idx);
 unsigned conn_count(void);
 unsigned conn_limit(void);
 unsigned conn_high_water(void);         /* 1 + highest slot ever used */
-unsigned conn_count_peer(const struct peer *peer);
 
 static inline unsigned conn_queued(struct conn *c)
 {

@@ -28,6 +28,14 @@ static int admit(uint16_t c, enum line_class cls, unsigned *wake)
 {
 	if (!live(c))
 		return 0;
+	/* While the pool runs low, a client that is not taking its lines
+	 * may hold no more than a fair share of it: slow readers must not
+	 * pin the pool that everyone else needs. */
+	if (pool_low() && atomic_load(&conns[c].wblocked) &&
+	    conn_queued(&conns[c]) >= OUTQ_LOW_POOL) {
+		deliver_kill(c, wake);
+		return 0;
+	}
 	if (deliver_space(c, cls) > 0)
 		return 1;
 	/* Full queue and full socket: it is not reading. A full queue alone

@@ -24,6 +24,7 @@
 #define ROOM_MAX 16
 #define OUTQ_LEN 128            /* per-connection queue of lines (power of 2) */
 #define OUTQ_EVENT_RESERVE 16   /* queue slots only server events may use */
+#define OUTQ_LOW_POOL 16        /* lines a blocked client may hold while the pool runs low */
 #define MAX_WORKERS 16
 #define DEFAULT_WORKERS_CAP 4   /* default -w: CPUs, at most this */
 #define DEFAULT_PORT 8080
@@ -35,12 +36,30 @@
 #define CLOSE_FLUSH_MS 5000     /* how long a closing client may drain */
 #define STALL_TICKS 30           /* seconds a blocked client may hold its queue */
 #define STALL_TICKS_LOW_POOL 3  /* ... while the message pool runs low */
-#define QUIET_PROBE_MS 5000      /* a quiet client's socket is looked at this often */
+#define JOIN_WAIT_MS 5000       /* a new client may wait this long for the lobby */
+#define DEFER_WAIT_MS 10000     /* a line may wait this long for queue or pool room */
+#define LEAVE_WAIT_MS 5000      /* a leaving client may wait this long for its room */
 #define HISTORY_DEFAULT 50      /* lines a room keeps without --history */
 #define HISTORY_ASK_MAX 9999    /* largest N of /history N */
 /* `<nick> text` or `* nick text`: the longest line history copies. */
 #define HISTORY_LINE_MAX (NICK_MAX + 3 + LINE_MAX_CONTENT)
 #define THREAD_STACK (64 * 1024)
+/* The web door (HTTP and WebSocket). */
+#define DEFAULT_WEB_PORT 8081
+#define HTTP_HEAD_MAX 4096      /* bytes of a request head; more: 431 */
+#define HTTP_HEAD_TIMEOUT_MS 10000      /* a request head must be whole by then */
+#define HTTP_HEAD_BUFS 128      /* heads that arrive in pieces, parked at once */
+#define WEB_PAGE_MAX 32768     /* bytes of the chat page decoded, for clients without gzip */
+#define WS_MSG_FAR (64 * 1024)  /* a message this far over the line limit: 1009 */
+#define WS_RAW_BUF 1024         /* a WebSocket client's unparsed input */
+#define MAX_ORIGINS 8           /* --web-origin */
+
+/* Logging (util/log.c): workers queue their lines; the main thread writes
+ * them, so a slow or full stderr never blocks a worker. */
+#define LOG_LINE_MAX 1024        /* bytes of one log line, prefix included */
+#define LOG_RING_LINES 64        /* lines queued for the main thread; more are dropped (and counted) */
+#define LOG_CONN_LINES_PER_SEC 20 /* connect/disconnect/refused lines a second; more are counted */
+#define LOG_FLUSH_MS 1000        /* how long the main thread waits for stderr to take its lines */
 
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535
 #error "connection and message indexes are 16-bit"

@@ -2,6 +2,8 @@
  * table), socket options, the greeting. */
 #include "loop/worker_int.h"
 #include "core/chat.h"
+#include "core/metrics.h"
+#include "door/door.h"
 #include "util/log.h"
 #include <errno.h>
 #include <netinet/in.h>
@@ -56,22 +58,19 @@ static void peer_of(const struct sockaddr_storage *ss, struct peer *p)
 	}
 }
 
-/* Greets c and puts it in the lobby, or tries again next turn if the
- * lobby cannot take its join event yet. */
-void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
+/* Tells a refused client why, in its door's form, and closes. */
+static void refuse(int fd, enum door_kind door, const char *line)
 {
-	char name[64];
-
-	if (chat_connect(c, wake) == CHAT_DEFER) {
-		retry_soon(w, c, now);
-		return;
-	}
-	peer_format(&conns[c].peer, name, sizeof name);
-	log_info("connect %s as %s", name, conns[c].nick);
+	const struct door_ops *d = door_get(door);
+	if (d->refuse)
+		d->refuse(fd, line);
+	else
+		send_now(fd, line);
+	close_gently(fd);
 }
 
 static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
-		  int64_t now, unsigned *wake)
+		  enum door_kind door, int64_t now, unsigned *wake)
 {
 	struct peer p;
 	char name[64], line[96];
@@ -80,21 +79,23 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	peer_format(&p, name, sizeof name);
 	if (!allow_match(wcfg.allow, p.family, p.addr)) {
 		log_info("refused %s: not in --allow", name);
+		metric_add(&metrics.refusals[REFUSE_ALLOW]);
 		close(fd);
 		return;
 	}
-	if (wcfg.max_per_ip && conn_count_peer(&p) >= wcfg.max_per_ip) {
+	enum alloc_refusal why;
+	uint16_t c = conn_alloc(fd, w->id, &p, door, wcfg.max_per_ip, &why);
+	if (c == CONN_NONE && why == ALLOC_PER_PEER) {
 		log_info("refused %s: --max-per-ip %u reached", name, wcfg.max_per_ip);
-		send_now(fd, "! full: too many connections from your address\n");
-		close_gently(fd);
+		metric_add(&metrics.refusals[REFUSE_PER_IP]);
+		refuse(fd, door, "! full: too many connections from your address\n");
 		return;
 	}
-	uint16_t c = conn_alloc(fd, w->id, &p);
 	if (c == CONN_NONE) {
 		log_info("refused %s: connection table full (%u)", name, conn_limit());
 		snprintf(line, sizeof line, "! full: the server is full (%u connections)\n", conn_limit());
-		send_now(fd, line);
-		close_gently(fd);
+		metric_add(&metrics.refusals[REFUSE_FULL]);
+		refuse(fd, door, line);
 		return;
 	}
 	set_client_options(fd);
@@ -111,19 +112,21 @@ static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
 	}
 	k->last_input_ms = k->refill_ms = now;
 	k->tokens = (int32_t)(wcfg.burst < 2000000 ? wcfg.burst : 2000000) * 1000;
-	k->want_read = 1;       /* it may have sent already */
-	try_connect(w, c, now, wake);
-	ready_push(w, c);
+	atomic_fetch_add(&metrics.conns[door], 1);
+	metric_add(&metrics.accepted[door]);
+	life_start(w, c, now, wake);
 }
 
-void accept_some(struct worker *w, int lfd, int64_t now, unsigned *wake)
+void accept_some(struct worker *w, const struct listener *l, int64_t now, unsigned *wake)
 {
+	int lfd = l->fd;
+
 	for (int i = 0; i < ACCEPTS_PER_TURN; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			admit(w, fd, &ss, now, wake);
+			admit(w, fd, &ss, l->door, now, wake);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)

@@ -80,7 +80,7 @@ static int open_one(struct sockaddr_storage *ss, socklen_t len, struct listener 
 }
 
 int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
-		struct listener *out, unsigned max)
+		enum door_kind door, int optional, struct listener *out, unsigned max)
 {
 	static const char *const any[] = { "0.0.0.0", "::" };
 	int defaults = naddrs == 0;
@@ -103,9 +103,12 @@ int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
 				log_warn("no IPv6 here; listening on IPv4 only");
 				continue;
 			}
-			log_error("cannot listen on %s: %s", out[n].name, strerror(errno));
+			int e = errno;  /* the caller tells EADDRINUSE apart */
+			if (!optional || e != EADDRINUSE)
+				log_error("cannot listen on %s: %s", out[n].name, strerror(e));
 			for (unsigned k = 0; k < n; k++)
 				close(out[k].fd);
+			errno = e;
 			return -1;
 		}
 		if (port == 0) {        /* the others share the port picked */
@@ -116,6 +119,7 @@ int listen_open(const char *const *addrs, unsigned naddrs, unsigned port,
 				     ((struct sockaddr_in6 *)&got)->sin6_port :
 				     ((struct sockaddr_in *)&got)->sin_port);
 		}
+		out[n].door = door;
 		n++;
 	}
 	return n;

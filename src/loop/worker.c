@@ -20,6 +20,7 @@ const struct listener *listeners;
 unsigned nlisteners;
 struct worker_settings wcfg;
 static atomic_int stopping;
+static atomic_uint workers_quiet;       /* workers that stopped reading input */
 static __thread struct worker *self;
 
 int64_t now_ms(void)
@@ -35,8 +36,12 @@ void worker_mark(uint16_t c, unsigned *wake)
 	atomic_ulong *word = &w->dirty[c / WORD_BITS];
 	unsigned long bit = 1UL << (c % WORD_BITS);
 
-	if (!(atomic_load_explicit(word, memory_order_relaxed) & bit))
-		atomic_fetch_or(word, bit);
+	/* Always the read-modify-write, never "skip if the bit looks set":
+	 * a plain load could be ordered before our caller's store of
+	 * out_tail, see a bit the worker is just clearing, and leave the line
+	 * queued until the next one comes. The RMW orders against the
+	 * worker's atomic_exchange of the word. */
+	atomic_fetch_or(word, bit);
 	*wake |= 1u << w->id;
 }
 
@@ -99,17 +104,7 @@ static void run_ready(struct worker *w, int64_t now, unsigned *wake)
 	while (c != CONN_NONE) {
 		uint16_t next = conns[c].ready_next;
 		conns[c].listed = 0;
-		if (conns[c].state == CONN_NEW)
-			try_connect(w, c, now, wake);
-		if (conns[c].state == CONN_OPEN && conns[c].leave) {
-			leave(w, c, conns[c].leave, now, wake);
-		} else if (conns[c].state == CONN_OPEN) {
-			enum input_result r = conn_input(w, c, now, wake);
-			if (r == INPUT_AGAIN)
-				w->resume_ms = now;
-			if (r != INPUT_DONE && conns[c].state == CONN_OPEN)
-				ready_push(w, c);
-		}
+		life_run(w, c, now, wake);
 		c = next;
 	}
 }
@@ -123,78 +118,19 @@ static void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 		unsigned long bits = atomic_exchange(&w->dirty[i], 0);
 		while (bits) {
 			uint16_t c = i * WORD_BITS + __builtin_ctzl(bits);
-			struct conn *k = &conns[c];
 			bits &= bits - 1;
-			if (k->state == CONN_FREE || k->worker != w->id)
-				continue;
-			unsigned char kill = atomic_load(&k->kill);
-			if (kill == KILL_DEAD && k->state == CONN_OPEN)
-				continue;       /* its input path sees the end */
-			if (kill) {
-				enum leave_reason why = kill == KILL_DEAD ? LEAVE_ERROR : LEAVE_TOO_SLOW;
-				if (k->state == CONN_OPEN)
-					leave(w, c, why, now, wake);
-				else
-					conn_close(w, c, why == LEAVE_ERROR ? "connection lost" : "too slow");
-				continue;
-			}
-			enum flush_result fr = conn_flush(c);
-			if (fr == FLUSH_ERROR) {
-				/* The client is gone, but the lines it sent before
-				 * are still handled: read on until the socket says
-				 * so, then leave. */
-				mark_dead(c);
-				if (k->state == CONN_OPEN) {
-					k->want_read = 1;
-					ready_push(w, c);
-				} else {
-					conn_close(w, c, "write failed");
-				}
-			} else if (fr == FLUSH_DONE && k->state == CONN_DRAINING) {
-				conn_close(w, c, k->eof ? "closed by client" : "quit");
-			}
+			if (conns[c].state != CONN_FREE && conns[c].worker == w->id)
+				life_flush(w, c, now, wake);
 		}
 	}
 }
 
-/* A client that holds queued lines and takes none for a while is too
- * slow even if its queue is not full: its lines pin pool slots that
- * everyone else needs. Sooner when the pool runs low. */
-static void check_stalled(uint16_t c, unsigned limit, unsigned *wake)
+static int any_dirty(struct worker *w)
 {
-	struct conn *k = &conns[c];
-	uint16_t head = atomic_load(&k->out_head);
-
-	if (!atomic_load(&k->wblocked) || conn_queued(k) == 0 ||
-	    head != k->tick_head || k->out_off != k->tick_off) {
-		k->stalled_ticks = 0;
-		k->tick_head = head;
-		k->tick_off = k->out_off;
-		return;
-	}
-	if (++k->stalled_ticks >= limit)
-		deliver_kill(c, wake);
-}
-
-/* A safety net under the epoll events: a client quiet for a while is
- * looked at (a one-byte peek) every QUIET_PROBE_MS, and read if its socket
- * holds bytes or its end. The soak test once caught a connection whose
- * close went unnoticed; this makes such a leak heal within seconds. */
-static void check_quiet(struct worker *w, uint16_t c, int64_t now)
-{
-	struct conn *k = &conns[c];
-	char b;
-
-	if (k->listed || k->want_read || k->leave ||
-	    now - k->last_input_ms < QUIET_PROBE_MS || now - k->probe_ms < QUIET_PROBE_MS)
-		return;
-	k->probe_ms = now;
-	ssize_t n = recv(k->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	log_info("%s: quiet-client check found input or an end; reading it", k->nick);
-	k->want_read = 1;
-	ready_push(w, c);
+	for (unsigned i = 0; i < DIRTY_WORDS; i++)
+		if (atomic_load_explicit(&w->dirty[i], memory_order_relaxed))
+			return 1;
+	return 0;
 }
 
 static void tick(struct worker *w, int64_t now, unsigned *wake)
@@ -203,22 +139,14 @@ static void tick(struct worker *w, int64_t now, unsigned *wake)
 
 	atomic_store(&w->heartbeat_s, (unsigned)(now / 1000));
 	w->next_tick_ms = now + TICK_MS;
-	for (unsigned c = 0, n = conn_high_water(); c < n; c++) {
-		struct conn *k = &conns[c];
-		if (k->state == CONN_FREE || k->worker != w->id)
-			continue;
-		if (k->state == CONN_OPEN) {
-			check_stalled(c, stall_limit, wake);
-			check_quiet(w, c, now);
-		}
-		if (k->state == CONN_OPEN && !k->leave && wcfg.idle_timeout &&
-		    now - k->last_input_ms >= (int64_t)wcfg.idle_timeout * 1000) {
-			chat_error(c, ERR_IDLE, wake);
-			leave(w, c, LEAVE_IDLE, now, wake);
-		} else if (k->state == CONN_DRAINING && now >= k->drain_deadline_ms) {
-			conn_close(w, c, "output not taken in time");
-		}
-	}
+	for (unsigned c = 0, n = conn_high_water(); c < n; c++)
+		if (conns[c].state != CONN_FREE && conns[c].worker == w->id)
+			life_tick(w, c, now, stall_limit, wake);
+#ifdef NATTER_CHECKS
+	for (unsigned c = 0, n = conn_high_water(); c < n; c++)
+		if (conns[c].state != CONN_FREE && conns[c].worker == w->id)
+			life_check(w, c, now);
+#endif
 }
 
 /* Shutdown: tell everyone, let output drain for a bounded time, close. */
@@ -226,11 +154,20 @@ static int shutting_down(struct worker *w, int64_t now, unsigned *wake)
 {
 	int pending = 0;
 
-	if (!w->stopping) {
+	if (!w->stopping) {     /* first: this worker reads no more input */
 		w->stopping = 1;
 		w->stop_deadline_ms = now + SHUTDOWN_FLUSH_MS;
 		if (!w->accept_paused)
 			listeners_watch(w, 0);
+		atomic_fetch_add(&workers_quiet, 1);
+		return 0;
+	}
+	if (w->stopping == 1) {
+		/* The shutdown line is queued only once no worker handles
+		 * input any more, so it is every client's last line. */
+		if (atomic_load(&workers_quiet) < nworkers && now < w->stop_deadline_ms)
+			return 0;
+		w->stopping = 2;
 		for (unsigned c = 0, n = conn_high_water(); c < n; c++)
 			if (conns[c].state != CONN_FREE && conns[c].worker == w->id) {
 				chat_error(c, ERR_SHUTDOWN, wake);
@@ -246,8 +183,7 @@ static int shutting_down(struct worker *w, int64_t now, unsigned *wake)
 		return 0;
 	for (unsigned c = 0, n = conn_high_water(); c < n; c++)
 		if (conns[c].state != CONN_FREE && conns[c].worker == w->id) {
-			chat_leave(c, NULL, wake);
-			conn_close(w, c, "server stopping");
+			life_shutdown(w, c, now, wake);
 		}
 	return 1;
 }
@@ -261,6 +197,8 @@ static int next_timeout(struct worker *w, int64_t now)
 		due = w->accept_resume_ms;
 	if (w->stopping && now + 10 < due)
 		due = now + 10;
+	if (any_dirty(w))       /* output marked by this worker itself (tick) */
+		due = now;
 	return due <= now ? 0 : (int)(due - now);
 }
 
@@ -281,12 +219,16 @@ static void *worker_main(void *arg)
 			if (tag == TAG_WAKE) {
 				uint64_t v;
 				atomic_store(&w->wake_pending, 0);
+				/* The dirty words are read after this store, not
+				 * before: a producer that still saw the wake-up
+				 * pending must find its bit in flush_dirty. */
+				atomic_thread_fence(memory_order_seq_cst);
 				if (read(w->evfd, &v, sizeof v) < 0) {
 					/* nothing pending after all */
 				}
 			} else if (tag >= TAG_LISTEN) {
 				if (!w->stopping && !w->accept_paused)
-					accept_some(w, listeners[tag - TAG_LISTEN].fd, now, &wake);
+					accept_some(w, &listeners[tag - TAG_LISTEN], now, &wake);
 			} else if (conns[tag].state != CONN_FREE && conns[tag].worker == w->id) {
 				if (ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 					conns[tag].want_read = 1;

@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "core/conn.h"
-#include "door/frame.h"
 #include "loop/worker.h"
 
 #define WORD_BITS (sizeof(unsigned long) * 8)
@@ -31,10 +30,10 @@ struct worker {
 	atomic_uint heartbeat_s;
 	atomic_ulong dirty[DIRTY_WORDS];        /* connections with output */
 	uint16_t ready_head, ready_tail;        /* connections with input */
-	int accept_paused, stopping;
+	int accept_paused;
+	int stopping;           /* 1: reads no more input; 2: told its clients */
 	int64_t accept_resume_ms, stop_deadline_ms, next_tick_ms, resume_ms;
 	int64_t emfile_logged_ms;
-	struct linebuf scratch;                 /* input of one client at a time */
 };
 
 
@@ -49,19 +48,40 @@ void ready_push(struct worker *w, uint16_t c);
 void ready_unlink(struct worker *w, uint16_t c);
 void retry_soon(struct worker *w, uint16_t c, int64_t now);
 
-/* life.c: draining, leaving and closing */
+/* life.c: a connection's states and transitions */
 void send_now(int fd, const char *line);
 void close_gently(int fd);
-void conn_close(struct worker *w, uint16_t c, const char *why);
-void begin_drain(struct worker *w, uint16_t c, int64_t now);
+/* The one function that changes a connection's state; 1: c is FREE now
+ * (its slot may be another worker's already: do not touch it). */
+int life_go(struct worker *w, uint16_t c, enum conn_state to, enum leave_reason why,
+	    int64_t now, unsigned *wake);
+void life_start(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+void life_run(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+void life_flush(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+void life_tick(struct worker *w, uint16_t c, int64_t now, unsigned stall_limit, unsigned *wake);
+void life_shutdown(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+/* Its door deferred c's next unit: retried soon, cut past DEFER_WAIT_MS
+ * (then returns 1: c is FREE). */
+int life_defer(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+/* Its socket failed: deliveries skip c and its queue is dropped. */
 void mark_dead(uint16_t c);
-void leave(struct worker *w, uint16_t c, enum leave_reason why, int64_t now, unsigned *wake);
+/* The door failed c (DOOR_FAIL): c leaves its room, reads nothing more,
+ * and is closed once the last words its door queued are sent (or at the
+ * drain deadline). */
+void life_close_after(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+#ifdef NATTER_CHECKS
+void life_check(struct worker *w, uint16_t c, int64_t now);
+#else
+static inline void life_check(struct worker *w, uint16_t c, int64_t now)
+{
+	(void)w, (void)c, (void)now;
+}
+#endif
 
 /* input.c: reading, framing, rate limit */
 enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
 
 /* accept.c */
 void listeners_watch(struct worker *w, int on);
-void accept_some(struct worker *w, int lfd, int64_t now, unsigned *wake);
-void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+void accept_some(struct worker *w, const struct listener *l, int64_t now, unsigned *wake);
 #endif

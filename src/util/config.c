@@ -26,6 +26,11 @@ static const char usage_text[] =
 "                           (e.g. 192.168.1.0/24, fd00::/8; default: all)\n"
 "      --max-per-ip N       connections per client address (default: no limit)\n"
 "      --idle-timeout SECS  close clients silent this long (default: never)\n"
+"      --web PORT           the web door's port: the chat page, WebSocket\n"
+"                           on /ws, /metrics (default %u; on the -b addresses)\n"
+"      --no-web             no web door\n"
+"      --web-origin ORIGIN  also accept WebSocket handshakes from pages of\n"
+"                           ORIGIN (e.g. http://chat.example:8081); repeatable\n"
 "      --history N          lines each room keeps for /history (default %u;\n"
 "                           0: off; at most %u, this build's maximum)\n"
 "  -h, --help               this text\n"
@@ -72,6 +77,9 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		{ "allow", required_argument, 0, 'a' },
 		{ "max-per-ip", required_argument, 0, 'P' },
 		{ "idle-timeout", required_argument, 0, 'I' },
+		{ "web", required_argument, 0, 'W' },
+		{ "no-web", no_argument, 0, 'N' },
+		{ "web-origin", required_argument, 0, 'O' },
 		{ "history", required_argument, 0, 'Y' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
@@ -86,6 +94,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 	cfg->max_conns = MAX_CONNS;
 	cfg->workers = cpu_count() < DEFAULT_WORKERS_CAP ? cpu_count() : DEFAULT_WORKERS_CAP;
 	cfg->rate = DEFAULT_RATE;
+	cfg->web_port = DEFAULT_WEB_PORT;
 	cfg->history = HISTORY_DEFAULT;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:b:c:w:r:qH:u:a:hV", longopts, NULL)) != -1) {
@@ -115,14 +124,26 @@ void config_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case 'P': cfg->max_per_ip = number(optarg, 1, MAX_CONNS, "--max-per-ip"); break;
 		case 'I': cfg->idle_timeout = number(optarg, 1, 86400 * 365, "--idle-timeout"); break;
+		case 'W':
+			cfg->web_port = number(optarg, 0, 65535, "web port");
+			cfg->web_port_given = 1;
+			break;
+		case 'N': cfg->web_off = 1; break;
+		case 'O':
+			if (cfg->nweb_origins == MAX_ORIGINS)
+				usage_error("too many --web-origin values (at most 8)%s", "");
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				usage_error("bad --web-origin '%s' (http://HOST[:PORT])", optarg);
+			cfg->web_origins[cfg->nweb_origins++] = optarg;
+			break;
 		case 'Y': cfg->history = number(optarg, 0, HISTORY_MAX, "--history"); break;
 		case 'h':
 			printf(usage_text, MAX_CONNS, DEFAULT_WORKERS_CAP, MAX_WORKERS, DEFAULT_RATE,
-			       HISTORY_DEFAULT, HISTORY_MAX);
+			       DEFAULT_WEB_PORT, HISTORY_DEFAULT, HISTORY_MAX);
 			exit(0);
 		case 'V':
-			printf("natterd %s (natter/1 protocol; table: %u connections, %u rooms, %u lines in flight, "
-			       "history %u lines a room at most)\n",
+			printf("natterd %s (natter/1 protocol; doors: line, web; table: %u connections, "
+			       "%u rooms, %u lines in flight, history %u lines a room at most)\n",
 			       NATTER_VERSION, MAX_CONNS, MAX_ROOMS, MAX_MSGS, HISTORY_MAX);
 			exit(0);
 		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;

@@ -18,6 +18,11 @@ struct config {
 	unsigned idle_timeout;          /* seconds; 0: never */
 	unsigned history;               /* lines a room keeps; 0: off */
 	struct allow_list allow;
+	unsigned web_port;              /* the web door's port */
+	int web_off;                    /* --no-web */
+	int web_port_given;             /* --web: a port that cannot be had is fatal */
+	const char *web_origins[MAX_ORIGINS];
+	unsigned nweb_origins;
 };
 
 /* Fills cfg from argv. Exits 0 after --help/--version, 2 on bad usage

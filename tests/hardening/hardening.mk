@@ -11,7 +11,7 @@ HARD_SRCS   := $(NATTERD_SRCS)
 HARD_DEPS   := $(HARD_SRCS) $(SERVER_HDRS) tests/hardening/hardening.mk
 HARD_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -g -O1 -fno-omit-frame-pointer \
 	-DNATTER_VERSION='"$(VERSION)"' -DMAX_CONNS=$(MAX_CONNS) \
-	-DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS)
+	-DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) -DNATTER_CHECKS
 HARD_ASAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
 HARD_TSAN   := -fsanitize=thread
 HARD_UNIT_SRCS := $(wildcard tests/unit/*.c) $(PURE_SRCS) src/core/history.c

@@ -18,9 +18,20 @@ void test_parse_messages(void);
 void test_parse_commands(void);
 void test_parse_usage(void);
 void test_parse_errors_order(void);
+void test_sha1_fips(void);
+void test_base64(void);
+void test_ws_accept(void);
+void test_http_parse(void);
+void test_http_origin(void);
+void test_ws_parse(void);
+void test_ws_header(void);
+void test_metrics_render(void);
 void test_parse_history(void);
 void test_history_ring(void);
 void test_history_keep_limits(void);
+void test_inflate_vectors(void);
+void test_inflate_page(void);
+void test_http_accept_encoding(void);
 
 int main(void)
 {
@@ -37,8 +48,19 @@ int main(void)
 	RUN(test_parse_commands);
 	RUN(test_parse_usage);
 	RUN(test_parse_errors_order);
+	RUN(test_sha1_fips);
+	RUN(test_base64);
+	RUN(test_ws_accept);
+	RUN(test_http_parse);
+	RUN(test_http_origin);
+	RUN(test_ws_parse);
+	RUN(test_ws_header);
+	RUN(test_metrics_render);
 	RUN(test_parse_history);
 	RUN(test_history_ring);
 	RUN(test_history_keep_limits);
+	RUN(test_inflate_vectors);
+	RUN(test_inflate_page);
+	RUN(test_http_accept_encoding);
 	return check_failures != 0;
 }

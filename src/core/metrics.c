@@ -1,0 +1,3 @@
+#include "core/metrics.h"
+
+struct metrics metrics;

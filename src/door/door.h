@@ -1,0 +1,76 @@
+/* Doors: the wire protocols a client can come in by. The loop (src/loop)
+ * owns the socket, the rate limit, deferrals and their deadlines and a
+ * connection's life; a door owns what the bytes mean. Each listener has
+ * one door, and each connection records the door it came in by
+ * (conns[c].door, set at accept). A door keeps its own per-connection
+ * state in static per-slot arrays of its own, written only by the worker
+ * that owns the slot, and reset by open() when a slot is (re)used. */
+#ifndef NATTER_DOOR_H
+#define NATTER_DOOR_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct msg;
+
+enum door_kind { DOOR_LINE, DOOR_WEB, DOOR_IRC };
+#define DOOR_KINDS 3
+
+/* What one step of a door did with the input it holds. */
+enum door_step {
+	DOOR_MORE,      /* no whole unit yet: the loop reads more bytes */
+	DOOR_DONE,      /* handled one unit (a line, a frame): costs a rate token */
+	DOOR_DEFER,     /* this unit must wait (a queue is full): the door keeps
+			 * it, the loop retries it, and past the loop's deadline
+			 * cuts the client */
+	DOOR_LEAVE,     /* the client leaves (/quit, QUIT): drain, then close */
+	DOOR_JOINED,    /* a door with a handshake put c in the chat
+			 * (chat_connect): CONN_DOOR -> CONN_OPEN */
+	DOOR_FAIL,      /* protocol failure: close now; the door has queued its
+			 * last words, which are sent first (life_close_after) */
+};
+
+/* Output: at most this many iovecs per queued line, and this many bytes of
+ * door-made header (a WebSocket frame header) per line. */
+#define DOOR_IOV_MAX 2
+#define DOOR_HDR_MAX 16
+
+struct door_ops {
+	const char *name;
+	/* 0: c joins the chat at accept. Otherwise c starts in CONN_DOOR
+	 * (reads input, is in no room) and its door has this long to make it
+	 * join (chat_connect) before the loop closes it. */
+	unsigned handshake_ms;
+	/* c came in by this door (a fresh slot): reset the door's state. */
+	void (*open)(uint16_t c);
+	/* One read turn of c: begin(), then space/added/step as the loop
+	 * needs, then end() if c is still open. */
+	void (*begin)(uint16_t c);
+	/* Where the next bytes go and how many the door can take now; a
+	 * room of 0 means "step first". */
+	char *(*space)(uint16_t c, size_t *room);
+	void (*added)(uint16_t c, size_t n);
+	/* Handles at most one unit of the input held. */
+	enum door_step (*step)(uint16_t c, unsigned *wake);
+	/* The turn is over: the door may park what it holds. */
+	void (*end)(uint16_t c);
+	/* Wire form of the queued line m for c, from byte off of that wire
+	 * form: fills iov (at most DOOR_IOV_MAX), may use hdr (DOOR_HDR_MAX
+	 * bytes, valid until the write) and returns how many iovecs it
+	 * filled. The pool text is shared by every recipient: never change
+	 * it. NULL: the pool text is sent as is (the line and IRC doors). */
+	unsigned (*render)(uint16_t c, const struct msg *m, unsigned off,
+			   struct iovec *iov, char *hdr);
+	/* c is being closed (owner worker): free what the door holds for it.
+	 * NULL: nothing to free. */
+	void (*close)(uint16_t c);
+	/* A client refused at accept (full, --max-per-ip) is told so in the
+	 * door's own form. NULL: the line is sent as is. */
+	void (*refuse)(int fd, const char *line);
+};
+
+extern const struct door_ops door_line;
+extern const struct door_ops door_web;
+/* The door of a kind; a kind without a door yet gets the line door. */
+const struct door_ops *door_get(unsigned kind);
+#endif
