@@ -3,7 +3,7 @@
 Server(target) starts build/TARGET/natterd on a free loopback port (it is
 started with -p 0 and the port is read from its ready line), and stops it by
 PID. Client wraps one socket with line reads that time out instead of
-hanging. Results are printed in the runner's format by Suite.
+hanging. Suite records results for tests/run-suites (see result()).
 """
 import os, re, resource, select, signal, socket, subprocess, sys, time, traceback
 
@@ -17,6 +17,44 @@ def raise_fd_limit(want=65536):
     new = min(want, hard) if hard != resource.RLIM_INFINITY else want
     if new > soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+
+
+def tcp_send_queue(local_port, remote_port):
+    """Bytes in the send queue of the loopback TCP socket LOCAL_PORT ->
+    REMOTE_PORT (natterd's side of a client), from /proc/net/tcp{,6}."""
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                lp = int(fields[1].rsplit(":", 1)[1], 16)
+                rp = int(fields[2].rsplit(":", 1)[1], 16)
+                if lp == local_port and rp == remote_port:
+                    return int(fields[4].split(":")[0], 16)
+    raise AssertionError("no socket %d -> %d in /proc/net/tcp" % (local_port, remote_port))
+
+
+def fill_kernel_buffers(sender, reader, stuck, port, width=495, batch=20, limit=40000):
+    """SENDER says lines (read by READER) until the kernel's buffers towards
+    STUCK (a client that never reads) are full: natterd's side of it stops
+    growing its send queue (/proc/net/tcp). Returns how many lines were
+    said; natterd then holds between 0 and BATCH of them in its own queue.
+    Line i is "%05d" % i + "s" * WIDTH."""
+    sent, last_q = 0, -1
+    while True:
+        if sent > limit:
+            raise AssertionError("the kernel's buffers towards the stuck client never filled")
+        for i in range(sent, sent + batch):
+            sender.say("%05d" % i + "s" * width)
+        for i in range(sent, sent + batch):
+            line = reader.line()
+            want = "<%s> %05d%s" % (sender.nick, i, "s" * width)
+            if line != want:
+                raise AssertionError("%s: expected %r, got %r" % (reader.nick, want[:40], line))
+        sent += batch
+        q = tcp_send_queue(port, stuck.sock.getsockname()[1])
+        if q == last_q:
+            return sent
+        last_q = q
 
 
 def emulator(target):
@@ -71,6 +109,17 @@ class Server:
     def stderr(self):
         with open(self.stderr_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+    def wait_log(self, pattern, timeout=None):
+        """The first match of pattern in the server's stderr, waiting for it:
+        workers' lines reach the log through natterd's log ring, which its
+        main thread writes out at least once a second."""
+        deadline = time.time() + (TIMEOUT if timeout is None else timeout)
+        while True:
+            m = re.search(pattern, self.stderr())
+            if m or time.time() >= deadline:
+                return m
+            time.sleep(0.05)    # polling a file: there is nothing to block on
 
     def stdout(self):
         with open(self.stdout_path, "rb") as f:
@@ -210,8 +259,29 @@ class Client:
             pass
 
 
+# Where results go. tests/run-suites names a file in NATTER_RESULTS; it is
+# taken out of the environment here so that no child process (a nested test
+# runner, natterd, a tool) can ever add lines to it. Unset (a suite run by
+# hand): results go to stdout. See tests/lib.sh for the line format.
+RESULTS = os.environ.pop("NATTER_RESULTS", None)
+KINDS = ("PASS", "FAIL", "SKIP", "CANNOT")
+
+
+def result(kind, name, why=""):
+    """Record one result. kind: PASS, FAIL, SKIP (this machine could run it:
+    a failure under CI=true) or CANNOT (this machine truly cannot: a skip
+    even in CI). The human-readable line goes to stdout either way."""
+    assert kind in KINDS, kind
+    why = " ".join(str(why).split())
+    line = "%s %s%s" % (kind, name, (": " + why) if why else "")
+    if RESULTS:
+        with open(RESULTS, "a") as f:
+            f.write(line + "\n")
+    print(line, flush=True)
+
+
 class Suite:
-    """Runs test functions and prints PASS/FAIL/SKIP lines for tests/run-suites."""
+    """Runs test functions and records a PASS/FAIL/SKIP/CANNOT result each."""
 
     def __init__(self, prefix=""):
         self.prefix = prefix
@@ -222,19 +292,32 @@ class Suite:
         t0 = time.time()
         try:
             fn(*args)
+        except Cannot as e:
+            result("CANNOT", full, e)
+            return
         except Skip as e:
-            print("SKIP %s: %s" % (full, e), flush=True)
+            result("SKIP", full, e)
             return
         except Exception as e:
             self.failed += 1
-            print("FAIL %s: %s: %s" % (full, type(e).__name__, str(e)[:500]), flush=True)
             traceback.print_exc(file=sys.stdout)
+            result("FAIL", full, "%s: %s" % (type(e).__name__, str(e)[:500]))
             return
-        print("PASS %s (%.2fs)" % (full, time.time() - t0), flush=True)
+        result("PASS", full, "%.2fs" % (time.time() - t0))
+
+    def fail(self, name, why):
+        self.failed += 1
+        result("FAIL", self.prefix + name, why)
 
 
 class Skip(Exception):
-    pass
+    """A test this machine could run but did not (a tool missing that could be
+    installed, no qemu, not root in CI): counted as a failure under CI=true."""
+
+
+class Cannot(Skip):
+    """A test this machine truly cannot run (no IPv6 in this kernel, an
+    emulator that cannot do it): a skip even under CI=true."""
 
 
 # ---------------------------------------------------------------------------

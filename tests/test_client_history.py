@@ -147,7 +147,7 @@ def test_local_time_zones(srv):
 def main():
     natlib.raise_fd_limit(4096)
     if not os.path.exists(tc.NATTER[-1]):
-        print("FAIL client-history-%s: %s not built" % (tc.TARGET, tc.NATTER[-1]))
+        natlib.result("FAIL", "client-history-%s: binary" % tc.TARGET, "%s not built" % tc.NATTER[-1])
         return 1
     suite = Suite("client-history-%s: " % tc.TARGET)
     srv = Server("host").start()

@@ -467,7 +467,7 @@ def full_histories_hold_no_pool_slots():
     # holds copies, not pool slots.
     path = os.path.join(natlib.BUILD, "test", "natterd-smallpool")
     if TARGET != "host":
-        raise Skip("the small-pool build is host only")
+        raise natlib.Cannot("the small-pool build is host only")
     if not os.path.exists(path):
         raise Skip("%s is missing (make test-builds)" % path)
     with Srv(["-r", "0"], binary_path=path) as s:
@@ -506,7 +506,7 @@ def every_room_full_still_carries_live_messages():
 @test
 def unused_rooms_cost_no_memory():
     if TARGET != "host":
-        raise Skip("RSS under qemu is the emulator's")
+        raise natlib.Cannot("RSS under qemu is the emulator's")
     with Srv(["--history", "100"]) as s:
         a = s.conn()
         before = s.server.rss_kib()
@@ -546,7 +546,7 @@ def main():
     prefix = "history-%s: " % TARGET
     suite = Suite(prefix)
     if not os.path.exists(natlib.binary(TARGET)):
-        print("FAIL %sbinary: %s is missing (make TARGET=%s)" % (prefix, natlib.binary(TARGET), TARGET), flush=True)
+        natlib.result("FAIL", prefix + "binary", "%s is missing (make TARGET=%s)" % (natlib.binary(TARGET), TARGET))
         return 1
     t0 = time.time()
     for name, fn in tests:

@@ -736,7 +736,7 @@ def main():
     TARGET = opt.target
     suite = Suite("web-%s: " % TARGET)
     if not os.path.exists(natlib.binary(TARGET)):
-        print("FAIL web-%s: binary: %s is missing" % (TARGET, natlib.binary(TARGET)), flush=True)
+        natlib.result("FAIL", "web-%s: binary" % TARGET, "%s is missing" % natlib.binary(TARGET))
         return 1
     for name, fn in TESTS:
         if opt.only and not any(p in name for p in opt.only.split(",")):

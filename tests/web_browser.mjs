@@ -1,7 +1,8 @@
 // The chat page in a real browser: Debian's chromium, headless, driven by
 // playwright-core. Two pages and one natter line client (a plain TCP
-// socket, as nc) in one room. Prints PASS/FAIL/SKIP lines for
-// tests/run-suites. Run by tests/suites/61-web-browser, which installs
+// socket, as nc) in one room. Records PASS/FAIL/SKIP results for
+// tests/run-suites in the file named by NATTER_RESULTS (tests/lib.sh), and
+// prints them. Run by tests/suites/61-web-browser, which installs
 // what it needs; `node tests/web_browser.mjs NATTERD PLAYWRIGHT_DIR`.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -16,10 +17,14 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const SEEN = 1000;          // what others type shows within a second
 const LONG = 20000;
 let failed = 0;
+const RESULTS = process.env.NATTER_RESULTS;
+delete process.env.NATTER_RESULTS;     // no child process writes to it
 
 function result(ok, name, why) {
-  console.log(ok === "skip" ? `SKIP web-browser/${name}: ${why}` :
-              ok ? `PASS web-browser/${name}` : `FAIL web-browser/${name}: ${why}`);
+  const line = (ok === "skip" ? `SKIP web-browser/${name}: ${why}` :
+                ok ? `PASS web-browser/${name}` : `FAIL web-browser/${name}: ${why}`).replace(/[\r\n]+/g, " ");
+  console.log(line);
+  if (RESULTS) fs.appendFileSync(RESULTS, line + "\n");
   if (ok === false) failed++;
 }
 

@@ -235,6 +235,8 @@ void conn_drop_queue(uint16_t idx)
 	for (; head != tail; head++)
 		msg_unref(rings[idx][head & (OUTQ_LEN - 1)]);
 	atomic_store(&c->out_head, head);
+	if (c->out_off)
+		c->mid_line = 1;
 	c->out_off = 0;
 }
 

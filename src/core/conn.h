@@ -63,6 +63,7 @@ struct conn {
 	uint8_t listed;         /* on its worker's ready list */
 	uint8_t leave;          /* enum leave_reason */
 	uint8_t door;           /* enum door_kind: the door it came in by */
+	uint8_t mid_line;       /* its queue was dropped with a line half written */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */

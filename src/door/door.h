@@ -67,6 +67,10 @@ struct door_ops {
 	/* A client refused at accept (full, --max-per-ip) is told so in the
 	 * door's own form. NULL: the line is sent as is. */
 	void (*refuse)(int fd, const char *line);
+	/* A client being cut (too slow) is told why, at once, outside its
+	 * queue, in the door's form; mid_line: a line of its was left half
+	 * written. NULL: the natter line as is (after an LF if mid_line). */
+	void (*last_words)(uint16_t c, int fd, const char *line, int mid_line);
 };
 
 extern const struct door_ops door_line;

@@ -416,6 +416,29 @@ static void web_refuse(int fd, const char *line)
 	}
 }
 
+/* A WebSocket client being cut hears why in a text frame and a close
+ * frame (1008, policy); one with a frame half written, or still in HTTP,
+ * only sees the connection close. */
+static void web_last_words(uint16_t c, int fd, const char *line, int mid_line)
+{
+	uint8_t buf[OUT_LINE_MAX + 32];
+	size_t len = strlen(line), n;
+
+	if (web_slots[c].phase != WEB_WS || mid_line)
+		return;
+	if (len && line[len - 1] == '\n')
+		len--;
+	n = ws_frame_header(buf, 1, len);
+	memcpy(buf + n, line, len);
+	n += len;
+	n += ws_frame_header(buf + n, 8, 2);
+	buf[n++] = 1008 >> 8;
+	buf[n++] = 1008 & 0xff;
+	if (send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* the client sees the close instead */
+	}
+}
+
 const struct door_ops door_web = {
 	.name = "web",
 	.handshake_ms = HTTP_HEAD_TIMEOUT_MS,
@@ -428,4 +451,5 @@ const struct door_ops door_web = {
 	.render = web_render,
 	.close = web_close,
 	.refuse = web_refuse,
+	.last_words = web_last_words,
 };

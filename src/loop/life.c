@@ -63,6 +63,21 @@ void mark_dead(uint16_t c)
 	cut(c, KILL_DEAD);
 }
 
+/* Tells a client being cut why, outside its (dropped) queue. */
+static void last_words(uint16_t c, const char *line)
+{
+	struct conn *k = &conns[c];
+	const struct door_ops *d = door_get(k->door);
+
+	if (d->last_words) {
+		d->last_words(c, k->fd, line, k->mid_line);
+		return;
+	}
+	if (k->mid_line)
+		send_now(k->fd, "\n");
+	send_now(k->fd, line);
+}
+
 static int is_cut(enum leave_reason why)
 {
 	return why == LEAVE_ERROR || why == LEAVE_TOO_SLOW || why == LEAVE_STUCK;
@@ -165,9 +180,7 @@ int life_go(struct worker *w, uint16_t c, enum conn_state to, enum leave_reason 
 		if (!is_cut(k->leave))
 			return life_go(w, c, CONN_DRAINING, k->leave, now, wake);
 		if (k->leave != LEAVE_ERROR)
-			send_now(k->fd, k->out_off ?
-				 "\n! too-slow: you did not read your messages; disconnected\n" :
-				 "! too-slow: you did not read your messages; disconnected\n");
+			last_words(c, "! too-slow: you did not read your messages; disconnected\n");
 		return life_go(w, c, CONN_FREE, k->leave, now, wake);
 	case CONN_DRAINING:     /* out of its room: nobody queues to it now */
 		k->deadline_ms = now + CLOSE_FLUSH_MS;

@@ -60,6 +60,8 @@ struct client {
 	uint8_t wblocked;       /* EPOLLOUT armed: the socket refused bytes */
 	uint8_t prefix_len;
 	uint8_t skipping;       /* inside an overlong line, dropped up to its LF */
+	uint8_t ws;             /* natter lines in WebSocket frames (--ws-every) */
+	uint8_t upgraded;       /* ws: the server's 101 has been read */
 	char prefix[PREFIX_MAX]; /* what the server puts before our payload */
 	char *carry;            /* partial line kept between reads */
 	uint32_t carry_len;
@@ -73,6 +75,8 @@ static enum proto proto = P_NATTER;
 static enum mode mode = M_FANOUT;
 static const char *host = "127.0.0.1";
 static int port;
+static int web_port;           /* natterd's web door (--web-port) */
+static int ws_every;           /* every K-th client speaks WebSocket (0: none) */
 static int nclients = 10;
 static double duration = 2.0;
 static long count_per_sender = -1; /* -m: fixed number of messages instead of -d */
@@ -80,6 +84,7 @@ static double rate = 10.0;
 static int window;              /* in-flight messages per sender */
 static int server_pid;
 static int concurrency = 64;
+static int batch = 1;           /* fan-out: messages per write() */
 static int rooms = 100;         /* idle natter clients spread over this many rooms */
 static double timeout_s = 30.0; /* handshake and drain limits */
 static const char *steps_arg = "1,1000,10000";
@@ -101,6 +106,7 @@ static uint64_t *progress_ns;   /* per sender: when completed last moved */
 static uint16_t *ackcnt;        /* per sender x window */
 static uint32_t *expect;        /* per receiver x sender: next sequence */
 static uint64_t ok, lost, dups, garbled, echoed, errlines, stalls, run_deliv;
+static uint64_t cut_slow;       /* "! too-slow" lines: the server cut us for not reading */
 static uint64_t last_rx_ns;
 static int printed_unexpected;
 
@@ -264,9 +270,50 @@ static void flush_out(struct client *c)
 	set_wblocked(c, 0);
 }
 
+/* A WebSocket client frame: text, FIN, masked (RFC 6455 5.2, 5.3). The
+ * mask is fixed: it only has to be there, and the server unmasks any. */
+static void queue_ws_frame(struct client *c, int opcode, const char *data, size_t len)
+{
+	static const unsigned char key[4] = { 0x5a, 0x13, 0xc7, 0x81 };
+	char frame[8 + 1024];
+	size_t h = 0;
+	if (len > 1024)
+		len = 1024;
+	frame[h++] = (char)(0x80 | opcode);
+	if (len < 126) {
+		frame[h++] = (char)(0x80 | len);
+	} else {
+		frame[h++] = (char)(0x80 | 126);
+		frame[h++] = (char)(len >> 8);
+		frame[h++] = (char)(len & 0xff);
+	}
+	memcpy(frame + h, key, 4);
+	h += 4;
+	for (size_t i = 0; i < len; i++)
+		frame[h + i] = (char)(data[i] ^ key[i & 3]);
+	queue_out(c, frame, h + len);
+}
+
+/* One natter line (with its LF) or protocol bytes, as c speaks. */
+static void send_text(struct client *c, const char *text, size_t len)
+{
+	if (!c->ws || !c->upgraded) {
+		queue_out(c, text, len);
+		return;
+	}
+	while (len) {
+		const char *nl = memchr(text, '\n', len);
+		size_t one = nl ? (size_t)(nl - text) : len;
+		queue_ws_frame(c, 1, text, one);
+		one += nl ? 1 : 0;
+		text += one;
+		len -= one;
+	}
+}
+
 static void send_line(struct client *c, const char *text)
 {
-	queue_out(c, text, strlen(text));
+	send_text(c, text, strlen(text));
 }
 
 /* One message from c, stamped now. */
@@ -283,7 +330,7 @@ static void queue_message(struct client *c, uint64_t ts)
 	if (proto == P_IRC)
 		line[n++] = '\r';
 	line[n++] = '\n';
-	queue_out(c, line, n);
+	send_text(c, line, n);
 	sent[c->id]++;
 }
 
@@ -435,6 +482,8 @@ static void handle_line(struct client *c, char *p, size_t len)
 			return;
 		if (len >= 2 && !memcmp(p, "! ", 2)) {
 			errlines++;
+			if (len >= 10 && !memcmp(p, "! too-slow", 10))
+				cut_slow++;
 			unexpected(c, "error line", p, len);
 			return;
 		}
@@ -486,7 +535,9 @@ static void handle_line(struct client *c, char *p, size_t len)
 					became_ready(c);
 					return;
 				}
-				if (code[0] >= '4' && code[0] <= '5' && code[1] >= '0' && code[1] <= '9') {
+				/* 4xx/5xx but 422 (no MOTD: a server without one says so) */
+				if (code[0] >= '4' && code[0] <= '5' && code[1] >= '0' && code[1] <= '9' &&
+				    memcmp(code, "422 ", 4)) {
 					errlines++;
 					unexpected(c, "error reply", p, len);
 				}
@@ -523,6 +574,79 @@ static void close_client(struct client *c, const char *why)
 	c->carry = NULL;
 }
 
+static void keep_carry(struct client *c, const char *p, size_t rest)
+{
+	if (rest > CARRY_MAX) {
+		close_client(c, "frame or header too long");
+		return;
+	}
+	if (rest) {
+		if (!c->carry)
+			c->carry = xcalloc(1, CARRY_MAX);
+		memmove(c->carry, p, rest);
+	}
+	c->carry_len = (uint32_t)rest;
+}
+
+/* rbuf[0, end): the HTTP 101, then server frames (never masked), one
+ * natter line in each text frame. */
+static void ws_input(struct client *c, size_t end)
+{
+	size_t pos = 0;
+	if (!c->upgraded) {
+		const char *eoh = memmem(rbuf, end, "\r\n\r\n", 4);
+		if (!eoh) {
+			keep_carry(c, rbuf, end);
+			return;
+		}
+		if (end < 12 || memcmp(rbuf + 9, "101", 3)) {
+			unexpected(c, "WebSocket handshake refused", rbuf, end);
+			close_client(c, "handshake refused");
+			return;
+		}
+		c->upgraded = 1;
+		pos = (size_t)(eoh - rbuf) + 4;
+	}
+	while (end - pos >= 2) {
+		const unsigned char *f = (const unsigned char *)rbuf + pos;
+		size_t h = 2, len = f[1] & 0x7f;
+		if (len == 126) {
+			if (end - pos < 4)
+				break;
+			len = (size_t)f[2] << 8 | f[3];
+			h = 4;
+		} else if (len == 127) {
+			if (end - pos < 10)
+				break;
+			len = 0;
+			for (int i = 2; i < 10; i++)
+				len = len << 8 | f[i];
+			h = 10;
+		}
+		if (f[1] & 0x80 || len > CARRY_MAX) {
+			unexpected(c, "bad server frame", rbuf + pos, end - pos);
+			close_client(c, "bad frame");
+			return;
+		}
+		if (end - pos < h + len)
+			break;
+		int op = f[0] & 0x0f;
+		char *payload = rbuf + pos + h;
+		pos += h + len;
+		if (op == 1) {
+			handle_line(c, payload, len);
+		} else if (op == 8) {
+			close_client(c, "close frame");
+		} else if (op == 9) {
+			queue_ws_frame(c, 10, payload, len);
+			flush_out(c);
+		}
+		if (c->state == C_CLOSED)
+			return;
+	}
+	keep_carry(c, rbuf + pos, end - pos);
+}
+
 static void read_client(struct client *c)
 {
 	size_t have = c->carry_len;
@@ -540,6 +664,10 @@ static void read_client(struct client *c)
 		return;
 	}
 	last_rx_ns = now_ns();
+	if (c->ws) {
+		ws_input(c, have + (size_t)n);
+		return;
+	}
 	size_t end = have + (size_t)n, pos = 0;
 	char *nl;
 	while ((nl = memchr(rbuf + pos, '\n', end - pos))) {
@@ -573,7 +701,8 @@ static void read_client(struct client *c)
 
 static void start_connect(struct client *c)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)(c->ws ? web_port : port)) };
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		fprintf(stderr, "loadgen: bad address %s\n", host);
 		exit(2);
@@ -605,6 +734,15 @@ static void connected(struct client *c)
 	}
 	c->state = C_HANDSHAKE;
 	set_wblocked(c, 0);
+	if (c->ws) {
+		char req[256];
+		snprintf(req, sizeof req,
+			 "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+			 "Sec-WebSocket-Key: bmF0dGVyLWxvYWRnZW4tMQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+			 host, web_port);
+		send_line(c, req);
+		flush_out(c);
+	}
 	if (proto == P_IRC) {
 		char reg[128];
 		snprintf(reg, sizeof reg, "NICK b%s%d\r\nUSER b%d 0 * :bench\r\n", tag, c->id, c->id);
@@ -684,6 +822,30 @@ static int proc_status(long *rss_kib, long *threads)
 	}
 	fclose(f);
 	return zombie || *rss_kib < 0 ? -2 : 0;
+}
+
+/* The kernel's count of connections dropped because a listen queue was
+ * full (TcpExt ListenOverflows, for this network namespace), or -1. */
+static long long listen_overflows(void)
+{
+	FILE *f = fopen("/proc/net/netstat", "r");
+	if (!f)
+		return -1;
+	static char head[4096], vals[4096];
+	long long result = -1;
+	while (fgets(head, sizeof head, f) && fgets(vals, sizeof vals, f)) {
+		if (strncmp(head, "TcpExt:", 7))
+			continue;
+		char *hs, *vs, *h = strtok_r(head, " \n", &hs), *v = strtok_r(vals, " \n", &vs);
+		while (h && v) {
+			if (!strcmp(h, "ListenOverflows"))
+				result = atoll(v);
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+	}
+	fclose(f);
+	return result;
 }
 
 static int server_alive(void)
@@ -810,11 +972,15 @@ static void run_traffic(void)
 					completed[i] = sent[i];
 					progress_ns[i] = now;
 				}
-				/* one write() per message, as a chat client sends a line */
+				/* one write() per message, as a chat client sends a
+				 * line (--batch K: up to K messages per write) */
 				while (sent[i] - completed[i] < (uint32_t)window &&
 				       (count_per_sender < 0 || sent[i] < count_per_sender) &&
 				       c->state == C_READY && !c->wblocked) {
-					queue_message(c, now);
+					int k = 0;
+					while (k++ < batch && sent[i] - completed[i] < (uint32_t)window &&
+					       (count_per_sender < 0 || sent[i] < count_per_sender))
+						queue_message(c, now);
 					flush_out(c);
 				}
 			}
@@ -874,11 +1040,12 @@ static void run_traffic(void)
 		    n_closed == 0 && ok == want;
 	const char *pname = proto == P_NATTER ? "natter" : proto == P_NCAT ? "ncat" : "irc";
 	if (mode == M_FANOUT) {
-		printf("fanout proto=%s clients=%d window=%d seconds=%.3f sent=%llu deliveries=%llu "
+		printf("fanout proto=%s clients=%d ws_clients=%d window=%d seconds=%.3f sent=%llu deliveries=%llu "
 		       "rate=%.0f server_cpu=%.3f per_cpu_s=%.0f gen_cpu=%.3f gen_load=%.2f "
 		       "expected=%llu ok=%llu lost=%llu dup=%llu garbled=%llu echoed=%llu "
 		       "errors=%llu closed=%d stalls=%llu exact=%s\n",
-		       pname, nclients, window, secs, (unsigned long long)total_sent,
+		       pname, nclients, ws_every > 0 ? nclients / ws_every : 0, window, secs,
+		       (unsigned long long)total_sent,
 		       (unsigned long long)deliv_at_t1, deliv_at_t1 / secs, scpu,
 		       scpu > 0 ? deliv_at_t1 / scpu : 0.0, gcpu, gcpu / secs,
 		       (unsigned long long)want, (unsigned long long)ok, (unsigned long long)lost,
@@ -908,6 +1075,7 @@ static void run_idle(void)
 		if (target > nclients)
 			target = nclients;
 		uint64_t t0 = now_ns();
+		long long lo0 = listen_overflows();
 		int rc = open_clients(have, target);
 		have = target;
 		/* Quiet period: the join notices and registration replies drain. */
@@ -919,10 +1087,17 @@ static void run_idle(void)
 		int alive = server_pid ? proc_status(&rss, &thr) == 0 : 1;
 		if (!alive)
 			rss = thr = -1;
-		printf("idle proto=%s target=%d held=%d peak=%d failed=%d closed=%d rss_kib=%ld threads=%ld "
-		       "seconds=%.2f server=%s\n",
-		       pname, target, n_ready, peak_ready, n_failed, n_closed, rss, thr, (now_ns() - t0) / 1e9,
-		       alive ? "alive" : "dead");
+		long long lo1 = listen_overflows();
+		/* held: handshake done and still open. pending: connected
+		 * or connecting, but no greeting yet when the step gave up
+		 * waiting; failed: connect refused; closed: cut by the server
+		 * (cut_slow of them told "too-slow"). listen_overflows: the
+		 * kernel's count for the whole namespace during the step. */
+		printf("idle proto=%s target=%d held=%d peak=%d pending=%d failed=%d closed=%d cut_slow=%llu "
+		       "listen_overflows=%lld rss_kib=%ld threads=%ld seconds=%.2f server=%s\n",
+		       pname, target, n_ready, peak_ready, n_opened - n_ready - n_failed - n_closed, n_failed,
+		       n_closed, (unsigned long long)cut_slow, lo0 >= 0 && lo1 >= 0 ? lo1 - lo0 : -1LL,
+		       rss, thr, (now_ns() - t0) / 1e9, alive ? "alive" : "dead");
 		fflush(stdout);
 		/* Clients the server cut are not replaced: the next step
 		 * still adds its share, and `held` tells what is left. */
@@ -940,7 +1115,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: loadgen fanout|latency|idle -p PORT [-P natter|ncat|irc] [-H ADDR] [-n CLIENTS]\n"
 		"         [-d SECONDS | -m MSGS_PER_SENDER] [-r MSGS_PER_S] [-w WINDOW] [--pid PID]\n"
-		"         [--steps 1,1000,10000] [--rooms K] [--concurrency C] [-t TIMEOUT] [-v]\n");
+		"         [--steps 1,1000,10000] [--rooms K] [--concurrency C] [--batch K] [-t TIMEOUT] [-v]\n"
+		"         [--web-port PORT --ws-every K]   (natter: every K-th client over WebSocket)\n");
 	exit(2);
 }
 
@@ -995,6 +1171,12 @@ int main(int argc, char **argv)
 			steps_arg = v;
 		} else if (!strcmp(a, "--rooms")) {
 			rooms = atoi(v);
+		} else if (!strcmp(a, "--web-port")) {
+			web_port = atoi(v);
+		} else if (!strcmp(a, "--ws-every")) {
+			ws_every = atoi(v);
+		} else if (!strcmp(a, "--batch")) {
+			batch = atoi(v);
 		} else if (!strcmp(a, "--concurrency")) {
 			concurrency = atoi(v);
 		} else if (!strcmp(a, "-t")) {
@@ -1003,7 +1185,8 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (port <= 0 || nclients < 1 || nclients > 65535 || rate <= 0 || concurrency < 1)
+	if (port <= 0 || nclients < 1 || nclients > 65535 || rate <= 0 || concurrency < 1 || batch < 1 ||
+	    ws_every < 0 || (ws_every && (proto != P_NATTER || web_port <= 0)))
 		usage();
 	if (mode == M_IDLE) {
 		int maxstep = 0;
@@ -1038,6 +1221,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nclients; i++) {
 		cl[i].id = i;
 		cl[i].fd = -1;
+		cl[i].ws = ws_every > 0 && i % ws_every == ws_every - 1;
 	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)

@@ -37,6 +37,17 @@ build/fuzz/fuzz_allow: $(FUZZ_ALLOW_SRCS) $(SERVER_HDRS) tests/fuzz/fuzz.mk | bu
 	@$(if $(Q),echo '  FUZZ    $@')
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_ALLOW_SRCS) -o $@
 
+# The test of the test: fuzz_allow over an allow.c that takes anything after
+# the digits of BITS ("10.0.0.0/8junk"); tests/suites/70-fuzz requires the
+# seeds alone to catch it. Made from src/util/allow.c by sed, never in src/.
+build/fuzz/allow_mutant.c: src/util/allow.c
+	@mkdir -p $(@D)
+	$(Q)sed 's/ || \*end || / || /' $< >$@
+	$(Q)! cmp -s $< $@ || { echo "allow_mutant: the sed no longer changes allow.c" >&2; rm -f $@; exit 1; }
+
+build/fuzz/fuzz_allow_mutant: tests/fuzz/fuzz_allow.c build/fuzz/allow_mutant.c $(SERVER_HDRS) | build/fuzz/.deps
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_allow.c build/fuzz/allow_mutant.c -o $@
+
 build/fuzz/fuzz_http: $(FUZZ_HTTP_SRCS) $(SERVER_HDRS) tests/fuzz/fuzz.mk | build/fuzz/.deps
 	@$(if $(Q),echo '  FUZZ    $@')
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_HTTP_SRCS) -o $@
