@@ -32,7 +32,7 @@ def run(argv, timeout=600, **kw):
 
 
 def image():
-    """The image directory (built on the first call; cached under build/vm/)."""
+    """The image directory (built on the first call; cached under $NATTER_CACHE/vm/)."""
     r = run([VM_TOOL, "build"], timeout=3600)
     if r.returncode != 0:
         raise RuntimeError("tests/vm/vm build failed: " + r.stdout[-1500:])
