@@ -91,6 +91,26 @@ static void wait_for_stop(const sigset_t *sigs)
 	}
 }
 
+/* Opens the listeners of one more door after the nls already open. A door
+ * whose port was left at its default and is in use stays closed, with a
+ * warning, and the server runs on (PROTOCOL.md); -1 for any other failure
+ * (logged by listen_open), which stops the server. */
+static int open_door(const struct config *cfg, unsigned port, enum door_kind door,
+		     int port_given, struct listener *ls, int *nls)
+{
+	int n = listen_open(cfg->bind, cfg->nbind, port, door, !port_given,
+			    ls + *nls, MAX_LISTENERS);
+	if (n > 0) {
+		*nls += n;
+		return 0;
+	}
+	if (port_given || errno != EADDRINUSE)
+		return -1;
+	log_warn("%s door left closed: %s is in use (--%s PORT picks another)",
+		 door == DOOR_WEB ? "web" : "IRC", ls[*nls].name, door == DOOR_WEB ? "web" : "irc");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg;
@@ -118,27 +138,13 @@ int main(int argc, char **argv)
 		struct web_settings wcs = { .norigins = cfg.nweb_origins };
 		memcpy(wcs.origins, cfg.web_origins, sizeof wcs.origins);
 		web_init(&wcs);
-		int n = listen_open(cfg.bind, cfg.nbind, cfg.web_port, DOOR_WEB, !cfg.web_port_given,
-				    ls + nls, MAX_LISTENERS);
-		if (n > 0)
-			nls += n;
-		else if (cfg.web_port_given || errno != EADDRINUSE)
+		if (open_door(&cfg, cfg.web_port, DOOR_WEB, cfg.web_port_given, ls, &nls) < 0)
 			return 1;
-		else    /* PROTOCOL.md: a default port in use leaves its door closed */
-			log_warn("web door left closed: %s is in use (--web PORT picks another)",
-				 ls[nls].name);
 	}
 	int nweb = nls;
 	if (!cfg.no_irc) {
-		int n = listen_open(cfg.bind, cfg.nbind, cfg.irc_port, DOOR_IRC, !cfg.irc_port_given,
-				    ls + nls, MAX_LISTENERS);
-		if (n > 0)
-			nls += n;
-		else if (cfg.irc_port_given || errno != EADDRINUSE)
+		if (open_door(&cfg, cfg.irc_port, DOOR_IRC, cfg.irc_port_given, ls, &nls) < 0)
 			return 1;
-		else    /* PROTOCOL.md: a default port in use leaves its door closed */
-			log_warn("IRC door left closed: %s is in use (--irc PORT picks another)",
-				 ls[nls].name);
 	}
 	if (cfg.user)
 		drop_privileges(cfg.user);

@@ -3,20 +3,6 @@
 #include "util/text.h"
 #include <string.h>
 
-static size_t skip_spaces(const char *s, size_t i, size_t len)
-{
-	while (i < len && s[i] == ' ')
-		i++;
-	return i;
-}
-
-static size_t word_end(const char *s, size_t i, size_t len)
-{
-	while (i < len && s[i] != ' ')
-		i++;
-	return i;
-}
-
 int irc_parse(const char *s, size_t len, struct irc_msg *m)
 {
 	size_t i = skip_spaces(s, 0, len);

@@ -63,20 +63,6 @@ const char *proto_usage(enum action_kind k)
 	return "";
 }
 
-static size_t skip_spaces(const char *s, size_t i, size_t len)
-{
-	while (i < len && s[i] == ' ')
-		i++;
-	return i;
-}
-
-static size_t word_end(const char *s, size_t i, size_t len)
-{
-	while (i < len && s[i] != ' ')
-		i++;
-	return i;
-}
-
 static void fail(struct action *act, enum proto_error e)
 {
 	act->kind = ACT_ERROR;

@@ -121,3 +121,17 @@ int decimal_parse(const char *s, unsigned long max, unsigned long *out)
 	*out = v;
 	return 1;
 }
+
+size_t skip_spaces(const char *s, size_t i, size_t len)
+{
+	while (i < len && s[i] == ' ')
+		i++;
+	return i;
+}
+
+size_t word_end(const char *s, size_t i, size_t len)
+{
+	while (i < len && s[i] != ' ')
+		i++;
+	return i;
+}

@@ -20,5 +20,9 @@ int ascii_caseeq(const char *a, size_t alen, const char *b, size_t blen);
 /* s as a decimal number: digits only (no sign, no spaces), not empty, at
  * most max. 1 and *out set, or 0. (One parser for every number natterd
  * reads: strtoul takes signs and spaces, and costs a KiB of libc.) */
+/* Word scanning of a command line: only spaces separate (a TAB is part
+ * of the word it touches). Both return an index into s[0..len). */
+size_t skip_spaces(const char *s, size_t i, size_t len);
+size_t word_end(const char *s, size_t i, size_t len);
 int decimal_parse(const char *s, unsigned long max, unsigned long *out);
 #endif
