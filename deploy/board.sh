@@ -6,6 +6,7 @@
 #   sh -s -- install  ROOT STAGE PORT WRAPPER
 #   sh -s -- rollback ROOT WRAPPER [defaults]
 #   sh -s -- withdraw ROOT WRAPPER
+#   sh -s -- uninstall ROOT
 #   sh -s -- version  ROOT WRAPPER
 #   sh -s -- check    PORT SECONDS
 #   sh -s -- cleanup  STAGE [ROOTSTAGE]
@@ -85,6 +86,11 @@ cmd_probe() {
 	if [ -f "$R$BIN_DIR/natterd" ]; then echo "installed=yes"; else echo "installed=no"; fi
 	echo "port=$(defaults_port)"
 	if command -v dpkg >/dev/null 2>&1; then echo "userland=$(dpkg --print-architecture)"; fi
+	# The Debian package natterd, if dpkg knows it: "STATUS VERSION"
+	# (installed, config-files, half-configured, ...).
+	if [ -z "$R" ] && command -v dpkg-query >/dev/null 2>&1; then
+		echo "package=$(dpkg-query -W -f='${db:Status-Status} ${Version}' natterd 2>/dev/null)"
+	fi
 	if command -v tar >/dev/null 2>&1; then echo "tar=yes"; else echo "tar=no"; fi
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/natter-deploy.XXXXXX") || err "mktemp failed on the board"
 	echo "stage=$stage"
@@ -231,6 +237,30 @@ cmd_withdraw() {
 	echo "withdraw: natterd stopped and disabled; the binary is kept as natterd.failed"
 }
 
+# Hand the board back: stop natterd and remove what deploy installed (the
+# binaries, the unit or the init script and its links, the announcement),
+# so that the Debian package can be installed. The settings stay in
+# /etc/default/natterd (apt then asks whether to keep them: the default).
+cmd_uninstall() {
+	root_of "$1"
+	bin=$R$BIN_DIR/natterd
+	unit=$R/etc/systemd/system/natterd.service
+	service stop >/dev/null 2>&1
+	# Only deploy's own files (they run $BIN_DIR/natterd), not an admin's.
+	if use_systemd && grep -qs "$BIN_DIR/natterd" "$unit"; then
+		systemctl disable natterd.service >/dev/null 2>&1
+		rm -f "$unit"
+		systemctl daemon-reload || err "systemctl daemon-reload failed"
+		systemctl reset-failed natterd.service >/dev/null 2>&1
+	fi
+	if grep -qs "$BIN_DIR/natterd" "$R/etc/init.d/natterd"; then
+		rm -f "$R/etc/init.d/S50natterd" "$R/etc/init.d/natterd"
+		[ -z "$R" ] && command -v update-rc.d >/dev/null 2>&1 && update-rc.d natterd remove >/dev/null 2>&1
+	fi
+	rm -f "$bin" "$bin.prev" "$bin.failed" "$R/etc/avahi/services/natter.service"
+	echo "uninstall: natterd stopped; binaries, service and announcement removed; settings kept in /etc/default/natterd"
+}
+
 print_version() {
 	echo "version=$(${NATTERD_WRAPPER:-} "$R$BIN_DIR/natterd" --version 2>&1 | head -n 1)"
 }
@@ -276,6 +306,7 @@ case "$cmd" in
 	install) cmd_install "$@" ;;
 	rollback) cmd_rollback "$@" ;;
 	withdraw) cmd_withdraw "$@" ;;
+	uninstall) cmd_uninstall "$@" ;;
 	version) cmd_version "$@" ;;
 	check) cmd_check "$@" ;;
 	cleanup) cmd_cleanup "$@" ;;

@@ -129,6 +129,15 @@ class Vm:
             raise AssertionError("on the VM, %r exited %d: %s" % (cmd, r.returncode, r.stdout[-800:]))
         return r.stdout
 
+    def put(self, files, remote_dir, timeout=120):
+        """Copies local files into remote_dir (made if absent) as pi, over ssh."""
+        tar = subprocess.run(["tar", "-cf", "-"] + ["--transform=s|.*/||"] + list(files),
+                             stdout=subprocess.PIPE, check=True).stdout
+        r = subprocess.run(self.ssh_argv() + ["mkdir -p %s && tar -C %s -xf -" % (remote_dir, remote_dir)],
+                           input=tar, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+        if r.returncode != 0:
+            raise AssertionError("copy to the VM's %s failed: %s" % (remote_dir, r.stdout[-500:]))
+
     def wait_ssh(self, timeout=300):
         """Seconds from qemu's start until ssh as pi runs a command."""
         deadline = self.t0 + timeout
