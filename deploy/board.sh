@@ -6,7 +6,7 @@
 #   sh -s -- install  ROOT STAGE PORT WRAPPER
 #   sh -s -- rollback ROOT WRAPPER [defaults]
 #   sh -s -- withdraw ROOT WRAPPER
-#   sh -s -- uninstall ROOT
+#   sh -s -- uninstall ROOT WRAPPER
 #   sh -s -- version  ROOT WRAPPER
 #   sh -s -- check    PORT SECONDS
 #   sh -s -- cleanup  STAGE [ROOTSTAGE]
@@ -242,7 +242,7 @@ cmd_withdraw() {
 # so that the Debian package can be installed. The settings stay in
 # /etc/default/natterd (apt then asks whether to keep them: the default).
 cmd_uninstall() {
-	root_of "$1"
+	root_of "$1"; init_env "$2"
 	bin=$R$BIN_DIR/natterd
 	unit=$R/etc/systemd/system/natterd.service
 	service stop >/dev/null 2>&1
