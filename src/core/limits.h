@@ -66,9 +66,14 @@
 #define IRC_CHANNELS_MAX 8      /* rooms one IRC connection may be in at once */
 #define IRC_LINE_MAX 512        /* bytes of one IRC line, CR LF included */
 #define IRC_PARAMS_MAX 15       /* RFC 2812: at most 15 parameters */
-#define IRC_PING_MS 60000       /* an IRC client quiet this long is sent PING */
-#define IRC_PONG_MS 60000       /* ... and cut if it does not answer in this long */
-#define IRC_REG_MS 30000        /* a client must register (NICK/USER) this fast */
+/* --irc-ping SECS: an IRC client quiet for SECS is sent PING and cut if
+ * it sends nothing in SECS more; one that has not registered (NICK/USER)
+ * SECS/2 after its first tick is cut. Tests shorten it. */
+#define IRC_PING_DEFAULT 60
+#define IRC_PING_LIMIT 3600     /* largest --irc-ping */
+#define IRC_OPER_MAX 64         /* bytes of --irc-oper's NAME:PASSWORD */
+#define IRC_WHO_MAX 100         /* users one WHO by mask lists (its reply must fit the
+                                 * IRC_REPLY_LINES queue entries); more: said in 315 */
 #define IRC_USER_MAX 10         /* bytes of USER's username kept (for WHO/WHOIS) */
 #define IRC_REAL_MAX 48         /* bytes of USER's real name kept */
 #define IRC_QUEUE_MARGIN (IRC_CHANNELS_MAX + 2)  /* producers that may push at once */

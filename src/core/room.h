@@ -20,6 +20,8 @@ struct room {
 	unsigned count;
 	uint16_t first;                 /* member list head (one-room doors) */
 	uint32_t irc_first;             /* IRC member list head (nodes below) */
+	uint16_t op;                    /* who opened it (entered it empty), while
+					 * still in it: IRC's @; else CONN_NONE */
 	pthread_mutex_t mu;
 };
 

@@ -31,6 +31,8 @@ void test_irc_strip(void);
 void test_irc_utf8_fit(void);
 void test_irc_render(void);
 void test_irc_split(void);
+void test_irc_mask(void);
+void test_irc_umode(void);
 void test_parse_history(void);
 void test_history_ring(void);
 void test_history_keep_limits(void);
@@ -67,6 +69,8 @@ int main(void)
 	RUN(test_irc_utf8_fit);
 	RUN(test_irc_render);
 	RUN(test_irc_split);
+	RUN(test_irc_mask);
+	RUN(test_irc_umode);
 	RUN(test_parse_history);
 	RUN(test_history_ring);
 	RUN(test_history_keep_limits);
