@@ -71,8 +71,7 @@
  * SECS/2 after its first tick is cut. Tests shorten it. */
 #define IRC_PING_DEFAULT 60
 #define IRC_PING_LIMIT 3600     /* largest --irc-ping */
-#define IRC_OPER_MAX 64         /* bytes of --irc-oper's NAME:PASSWORD */
-#define IRC_WHO_MAX 100         /* users one WHO by mask lists (its reply must fit the
+#define IRC_WHO_MAX 100         /* users one WHO lists (its reply must fit the
                                  * IRC_REPLY_LINES queue entries); more: said in 315 */
 #define IRC_USER_MAX 10         /* bytes of USER's username kept (for WHO/WHOIS) */
 #define IRC_REAL_MAX 48         /* bytes of USER's real name kept */

@@ -203,3 +203,10 @@ void nick_del(uint16_t c)
 		*p = conns[c].nick_next;
 	conns[c].nick_next = CONN_NONE;
 }
+
+void nick_each(void (*each)(uint16_t c, void *arg), void *arg)
+{
+	for (unsigned h = 0; h < NICK_BUCKETS; h++)
+		for (uint16_t c = nick_buckets[h]; c != CONN_NONE; c = conns[c].nick_next)
+			each(c, arg);
+}

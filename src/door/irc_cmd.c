@@ -11,18 +11,18 @@
 #include <string.h>
 
 #define P(i) (int)m->param_len[i], m->param[i]
+#define STR_(x) #x
+#define STR(x) STR_(x)  /* a limit's value in a string literal */
 #define P_(i) m->param[i], m->param_len[i]
 #define NAMES_WIDTH 400         /* bytes of nicks on one 353 line */
 
-/* 251 and 255: every connection is a user, those with +i invisible. */
+/* 251 and 255. Invisible (+i) users are counted with the others: the
+ * count says nothing of who they are. */
 static void lusers(struct ireply *r)
 {
-	unsigned all = conn_count(), invisible = 0;
+	unsigned all = conn_count();
 
-	for (uint16_t k = 0; k < MAX_CONNS; k++)
-		invisible += (irc_modes(k) & IRC_UMODE_INVISIBLE) && atomic_load(&conns[k].state);
-	ir_num(r, "251", ":There are %u users and %u invisible on 1 servers", all - invisible,
-	       invisible);
+	ir_num(r, "251", ":There are %u users on 1 server", all);
 	ir_num(r, "255", ":I have %u clients and 0 servers", all);
 }
 
@@ -34,13 +34,13 @@ void irc_welcome(uint16_t c, unsigned *wake)
 	ir_start(&r, c, wake);
 	ir_num(&r, "001", ":Welcome to natter, %s", nick);
 	ir_num(&r, "002", ":Your host is %s, running natter %s", host, NATTER_VERSION);
-	ir_num(&r, "003", ":This server speaks natter/1 and IRC");
+	ir_num(&r, "003", ":natter/1 and IRC");
 	ir_num(&r, "004", "%s natter-%s io o", host, NATTER_VERSION);
-	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,, "
-	       "NICKLEN=%d CHANNELLEN=%d CHANLIMIT=#:%d TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:%d,PART:%d,NAMES:%d "
-	       "NETWORK=natter :are supported by this server",
-	       NICK_MAX, ROOM_MAX + 1, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX,
-	       IRC_CHANNELS_MAX);
+	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,, NICKLEN="
+	       STR(NICK_MAX) " CHANNELLEN=%d CHANLIMIT=#:" STR(IRC_CHANNELS_MAX)
+	       " TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:" STR(IRC_CHANNELS_MAX) ",PART:" STR(IRC_CHANNELS_MAX)
+	       ",NAMES:" STR(IRC_CHANNELS_MAX) " NETWORK=natter :are supported by this server",
+	       ROOM_MAX + 1);  /* `#` and the room's name */
 	lusers(&r);
 	ir_num(&r, "422", ":MOTD File is missing");
 	ir_end(&r);
@@ -180,7 +180,7 @@ static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r
 				ir_num(r, "405", "#%s :You have joined too many channels", name);
 				break;
 			case IRC_ROOM_LIMIT:
-				ir_num(r, "479", "#%s :Cannot join channel: no more rooms can be made now",
+				ir_num(r, "479", "#%s :Cannot join channel (room table full)",
 				       name);
 				break;
 			default:
@@ -312,6 +312,8 @@ struct who_acc {
 	int room;               /* the room asked for; -1: each user's first */
 	unsigned shown;
 	int named;              /* WHO nick: shown even if invisible */
+	const char *mask;       /* WHO by mask or nick */
+	int mlen;
 };
 
 static void who_one(uint16_t m, void *arg)
@@ -331,6 +333,13 @@ static void who_one(uint16_t m, void *arg)
 	       irc_realname(m));
 }
 
+static void who_match(uint16_t k, void *arg)
+{
+	struct who_acc *a = arg;
+	if (irc_mask_match(a->mask, a->mlen, conns[k].nick))
+		who_one(k, a);
+}
+
 /* WHO #room, WHO nick (always answered), WHO mask (`*` and `?`; `0` is
  * `*`): users of any door. */
 static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
@@ -338,8 +347,8 @@ static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
 	char name[ROOM_MAX + 1];
 	const char *mask = m->nparams ? m->param[0] : "*";
 	int mlen = m->nparams ? (int)m->param_len[0] : 1;
-	struct who_acc a = { r, c, -1, 0, 0 };
 	int all = mlen == 1 && *mask == '0';
+	struct who_acc a = { r, c, -1, 0, 0, all ? "*" : mask, all ? 1 : mlen };
 
 	pthread_mutex_lock(&chat_mu);
 	if (channel(mask, mlen, name)) {
@@ -349,11 +358,7 @@ static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
 	} else {
 		/* a nick asked for by name is shown, +i or not */
 		a.named = !memchr(mask, '*', mlen) && !memchr(mask, '?', mlen) && !all;
-		for (uint16_t k = 0; k < MAX_CONNS; k++) {
-			const char *n = conns[k].nick;
-			if (nick_find(n, strlen(n)) == k && irc_mask_match(all ? "*" : mask, all ? 1 : mlen, n))
-				who_one(k, &a);
-		}
+		nick_each(who_match, &a);
 	}
 	pthread_mutex_unlock(&chat_mu);
 	ir_num(r, "315", "%.*s :End of WHO list%s", mlen, mask,

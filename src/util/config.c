@@ -15,8 +15,8 @@ static const char usage_text[] =
 "      --irc PORT           IRC door's port (default 6667; if that is in use,\n"
 "                           the door stays closed with a warning)\n"
 "      --no-irc             no IRC door\n"
-"      --irc-ping SECS      PING quiet IRC clients (default %u s)\n"
-"      --irc-oper NAME:PASS the IRC OPER login (default: none)\n"
+"      --irc-ping SECS      IRC keep-alive (default %u)\n"
+"      --irc-oper NAME:PASS IRC OPER login (default none)\n"
 "  -b, --bind ADDR          listen on ADDR only; repeatable\n"
 "                           (default: every IPv4 and IPv6 address)\n"
 "  -c, --max-conns N        connection limit (default and maximum: the\n"
@@ -130,8 +130,8 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		case 'n': cfg->no_irc = 1; break;
 		case 'G': cfg->irc_ping = number(optarg, 2, IRC_PING_LIMIT, "--irc-ping"); break;
 		case 'o':
-			if (!strchr(optarg, ':') || strlen(optarg) > IRC_OPER_MAX)
-				usage_error("bad --irc-oper '%s' (NAME:PASS, 64 bytes)", optarg);
+			if (!strchr(optarg, ':'))
+				usage_error("bad --irc-oper '%s' (NAME:PASSWORD)", optarg);
 			cfg->irc_oper = optarg;
 			break;
 		case 'H':
