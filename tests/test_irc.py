@@ -98,6 +98,15 @@ class Srv:
         self.clients.append(c)
         return c
 
+    def raw_clients(self, n, then=""):
+        """n plain sockets that register as u0, u1... and send `then`; not read."""
+        socks = []
+        for k in range(n):
+            c = socket.create_connection((self.server.host, self.irc_port))
+            c.sendall(("NICK u%d\r\nUSER u 0 * :u\r\n%s" % (k, then)).encode())
+            socks.append(c)
+        return socks
+
     def irc(self, nick=None):
         c = IrcClient(self.server.host, self.irc_port, nick)
         self.clients.append(c)
@@ -465,11 +474,7 @@ def thousand_clients_threads_unchanged():
     natlib.raise_fd_limit(8192)
     with Srv(["-c", "2000"]) as s:
         before = s.server.threads()
-        socks = []
-        for k in range(1000):
-            c = socket.create_connection((s.server.host, s.irc_port))
-            c.sendall(("NICK u%d\r\nUSER u 0 * :u\r\nJOIN #lobby\r\n" % k).encode())
-            socks.append(c)
+        socks = s.raw_clients(1000, "JOIN #lobby\r\n")
         i = s.irc("watcher")
         i.say("JOIN #lobby")
         names = " ".join(i.until(r" 366 ", limit=5000))
@@ -621,11 +626,7 @@ def who_masks_and_invisible():
 def who_by_mask_bounded():
     """A WHO by mask lists at most IRC_WHO_MAX (100) users and says so."""
     with Srv(["-c", "300"]) as s:
-        socks = []
-        for k in range(110):
-            c = socket.create_connection((s.server.host, s.irc_port))
-            c.sendall(("NICK u%d\r\nUSER u 0 * :u\r\n" % k).encode())
-            socks.append(c)
+        socks = s.raw_clients(110)
         w = s.irc("watcher")
         deadline = time.time() + natlib.TIMEOUT   # all 110 registered
         while sum(len(who(w, m)[0]) for m in ("u?", "u??", "u1??")) < 110:

@@ -117,21 +117,21 @@ class WeeChat:
                 self.proc.wait()
 
 
-def natter_sees(c, pattern):
+def sees(read, pattern, who):
+    """Lines from read(timeout) up to the first that matches."""
     while True:
-        l = c.line(TIMEOUT)
-        assert l is not None, "natter client: EOF waiting for %r" % pattern
+        l = read(TIMEOUT)
+        assert l is not None, "%s: EOF waiting for %r" % (who, pattern)
         if re.fullmatch(pattern, l):
             return l
+
+
+def natter_sees(c, pattern):
+    return sees(c.line, pattern, "natter client")
 
 
 def ws_sees(ws, pattern):
-    """Text frames up to the first that matches (each read with a timeout)."""
-    while True:
-        l = ws.text(TIMEOUT)
-        assert l is not None, "WebSocket client: EOF waiting for %r" % pattern
-        if re.fullmatch(pattern, l):
-            return l
+    return sees(ws.text, pattern, "WebSocket client")
 
 
 def clients_in_one_room():
