@@ -33,8 +33,6 @@ void ir_num(struct ireply *r, const char *num, const char *fmt, ...)
 void ir_line(struct ireply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void ir_end(struct ireply *r);
-/* Queue entries a reply may need; a command waits for them. */
-#define IRC_REPLY_LINES 24
 
 /* The commands of a registered client (irc_cmd.c): DOOR_DONE, or
  * DOOR_DEFER to be retried. */
