@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The IRC door held to PROTOCOL.md ("IRC") over raw sockets: registration,
 the mapping of messages, actions, private messages, notices and events both
-ways, and bad input. Each test starts its own natterd (-p 0 --irc 0) and
+ways, bad input, and what docs/irc.md gives IRC beyond it (the room
+opener's @, WHO masks, +i, OPER, the PING and registration deadlines). Each test starts its own natterd (-p 0 --irc 0) and
 talks to it with natlib.Client (natter) and IrcClient below.
 
   tests/test_irc.py [--only NAME[,NAME]] [--list] [--bin NATTERD]
