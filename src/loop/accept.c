@@ -5,6 +5,7 @@
 #include "core/metrics.h"
 #include "door/door.h"
 #include "util/log.h"
+#include "util/testhook.h"
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -34,6 +35,9 @@ static void set_client_options(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	int sndbuf = (int)test_hook_value(HOOK_SNDBUF);
+	if (sndbuf)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 }
 
 static void peer_of(const struct sockaddr_storage *ss, struct peer *p)

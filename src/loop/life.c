@@ -420,7 +420,7 @@ void life_check(struct worker *w, uint16_t c, int64_t now)
 	}
 	if (!bad)
 		return;
-	log_error("invariant violated: slot %u state %s (%s): %s; queued %u, kill %u, listed %u",
+	log_fatal("invariant violated: slot %u state %s (%s): %s; queued %u, kill %u, listed %u",
 		  c, state_name[k->state], k->nick, bad, conn_queued(k),
 		  (unsigned)atomic_load(&k->kill), k->listed);
 	abort();
