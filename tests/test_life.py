@@ -301,6 +301,32 @@ def max_per_ip_holds_with_a_wide_window():
 
 
 @test
+def input_sent_while_the_lobby_waits_is_read():
+    """A client that sends before its greeting, while the lobby cannot take
+    it yet (NEW waits; test hook NATTER_TEST_LOBBY_BUSY_MS holds the lobby
+    busy for each connection's first 100 ms), is answered once it is in:
+    its read edge came while it waited and no other will come. Before the
+    fix, NEW -> OPEN on a retry did not read, and `/stats` went unanswered
+    (the 256-room history step of the benchmark saw this as an unanswered
+    `/join`; natterd-checks aborted with "has input to read but is not
+    listed")."""
+    with Srv(["-w", "2"], env={"NATTER_TEST_LOBBY_BUSY_MS": "100"}) as srv:
+        for i in range(20):
+            s = socket.create_connection(("127.0.0.1", srv.server.port))
+            s.sendall(b"/stats\n")
+            c = adopt(s, greet=False)
+            srv.clients.append(c)
+            first = c.line(timeout=5)
+            if not first or not first.startswith("= welcome: "):
+                raise AssertionError("client %d: first line %r" % (i, first))
+            line = c.line(timeout=5)
+            if not line or not line.startswith("= stats: "):
+                raise AssertionError("client %d: its /stats, sent before its greeting, got %r "
+                                     "(none in 5 s)" % (i, line))
+            c.close()
+
+
+@test
 def output_marked_in_tick_is_not_held():
     """The idle timeout fires in the tick; its `! idle` line must not wait
     for the next tick (1 s). With --idle-timeout 1, lines arrive 1 to 2 s

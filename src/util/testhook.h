@@ -13,6 +13,9 @@ enum test_hook {
 	/* NATTER_TEST_SNDBUF: SO_SNDBUF for every client socket, so a
 	 * loopback client that reads slowly fills it soon. */
 	HOOK_SNDBUF,
+	/* NATTER_TEST_LOBBY_BUSY_MS: the lobby takes no new connection for
+	 * its first N ms, as when a member's queue is full (NEW waits). */
+	HOOK_LOBBY_BUSY_MS,
 	HOOK_COUNT
 };
 
