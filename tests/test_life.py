@@ -224,6 +224,103 @@ def trickle_readers_do_not_stop_the_chat():
                 t.join()
 
 
+PIN_READERS = 4
+PIN_OUTSTANDING = 100   # lines sent to a reader and not yet read by it
+
+
+@test
+def pool_pinned_by_trickle_readers():
+    """Four rooms, each with a reader that takes 512 bytes every 0.25 s and
+    a feeder that keeps 100 lines on their way to it: fewer than a full
+    queue (112), so it is never cut as not reading, and it makes progress
+    every second or so, so it is never cut as stalled. natterd's send
+    buffers are small (test hook NATTER_TEST_SNDBUF=4096; loopback would
+    take most of the 100 otherwise), so each reader's queue holds about
+    80 lines: 320 of the 172 lines a 300-line pool has for messages.
+    Meanwhile two others chat in their own room: 40 lines, each seen within
+    2 s and all within 10 s. Unless what a blocked client may hold while
+    the pool runs low is bounded, the pool stays dry and every line of the
+    chat waits for one the trickle frees."""
+    env = {"NATTER_TEST_SNDBUF": "4096"}
+    with Srv(["-w", "2", "--rate", "0"], binary=SMALLPOOL, env=env) as srv:
+        a, b = srv.conn(), srv.conn()
+        join(a, "chat")
+        join(b, "chat")
+        a.expect(r"-- %s joined chat" % re.escape(b.nick))
+        readers, feeders = [], []
+        for i in range(PIN_READERS):
+            r = adopt(open_socket("127.0.0.1", srv.server.port, rcvbuf=2048))
+            srv.clients.append(r)
+            join(r, "pin%d" % i)
+            f = srv.conn()
+            join(f, "pin%d" % i)
+            readers.append(r)
+            feeders.append(f)
+        got = [0] * PIN_READERS       # lines each reader has read
+        gone = [False] * PIN_READERS  # at its EOF (after a cut)
+        stop = threading.Event()
+
+        def trickle():
+            while not stop.is_set():
+                for i, r in enumerate(readers):
+                    if gone[i]:
+                        continue
+                    try:
+                        r.sock.setblocking(False)
+                        data = r.sock.recv(512)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        data = b""
+                    if not data:
+                        gone[i] = True
+                    got[i] += data.count(b"\n")
+                stop.wait(0.25)
+
+        def feed(i, f):
+            sent = 0
+            try:
+                while not stop.is_set() and not gone[i]:
+                    if sent - got[i] >= PIN_OUTSTANDING:
+                        stop.wait(0.02)
+                        continue
+                    f.say("%d %s" % (sent, "p" * 480))
+                    sent += 1
+            except OSError:
+                pass
+        threads = [threading.Thread(target=trickle)]
+        threads += [threading.Thread(target=feed, args=(i, f)) for i, f in enumerate(feeders)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(3.0)     # the feeders put their 100 lines on the way
+            t0 = time.time()
+            worst = 0
+            for i in range(40):
+                t1 = time.time()
+                a.say("%d %s" % (i, "x" * 400))
+                b.expect(r"<%s> %d x+" % (re.escape(a.nick), i), timeout=10)
+                worst = max(worst, time.time() - t1)
+            took = time.time() - t0
+            # The bound acted: readers were cut (else the pool never ran
+            # low, and this test showed nothing).
+            nicks = "|".join(re.escape(r.nick) for r in readers)
+            srv.server.wait_log(r"disconnect \S+ (%s): too slow" % nicks, timeout=3)
+            cut = len(re.findall(r"disconnect \S+ (?:%s): too slow" % nicks, srv.server.stderr()))
+            print("# 40 chat lines beside %d trickle readers (%d cut as too slow) and a "
+                  "300-line pool: %.2fs, worst %.2fs; the readers read %s lines"
+                  % (PIN_READERS, cut, took, worst, got))
+            if worst > 2.0 or took > 10.0:
+                raise AssertionError("the chat waited for the pool: 40 lines in %.1f s, "
+                                     "worst %.1f s" % (took, worst))
+            if cut == 0:
+                raise AssertionError("no trickle reader was cut: the pool never ran low")
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+
+
 @test
 def deferred_line_too_long_is_reported():
     """An over-long line that meets a full queue is reported once it fits."""
