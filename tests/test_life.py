@@ -322,6 +322,57 @@ def pool_pinned_by_trickle_readers():
 
 
 @test
+def reply_with_no_room_cuts_the_client():
+    """A reply that finds no queue room is never dropped: its client is cut
+    as too slow, and its room is told. Room was checked before /stats ran,
+    but others may fill the queue before the reply is queued: the test hook
+    NATTER_TEST_STATS_PAUSE_US widens that gap to 300 ms, while four
+    clients in c's room change nicks 100 times each (events, which may use
+    the whole queue), so c's queue is full when its reply comes if one of
+    them runs on the other worker. c must then get `= stats:` or be cut
+    (`! too-slow:`, and `-- c disconnected (too slow)` in the room); the
+    old tell() dropped the reply and left c waiting for it. Up to 8
+    attempts; at least one must find the queue full."""
+    hits = 0
+    with Srv(["-w", "2", "--rate", "0"], env={"NATTER_TEST_STATS_PAUSE_US": "300000"}) as srv:
+        for attempt in range(8):
+            room = "full%d" % attempt
+            c, o = srv.conn(), srv.conn()
+            flooders = [srv.conn() for _ in range(4)]
+            for x in [c, o] + flooders:
+                join(x, room)
+            for x in [c, o] + flooders:
+                x.buf = b""     # events of the joins: not what this test reads
+            c.say("/stats")
+            time.sleep(0.05)    # no reply to wait for: c's worker is in the pause
+            for k, f in enumerate(flooders):
+                f.send("".join("/nick f%d%s%d\n" % (attempt, "ab"[i % 2], k)
+                               for i in range(100)).encode())
+            while True:
+                try:
+                    reply = c.line(timeout=5)
+                except TimeoutError:
+                    raise AssertionError("attempt %d: /stats got neither its reply nor a cut "
+                                         "in 5 s: the reply was dropped" % (attempt + 1))
+                if reply is None or reply.startswith(("= stats: ", "! too-slow: ")):
+                    break
+            if reply is None or reply.startswith("! too-slow: "):
+                hits += 1
+                o_line = None
+                while o_line != "-- %s disconnected (too slow)" % c.nick:
+                    o_line = o.line(timeout=5)
+                    if o_line is None:
+                        raise AssertionError("the observer was closed")
+            for x in [c, o] + flooders:
+                x.close()
+            if hits:
+                print("# the reply found a full queue at attempt %d: the client was cut" % (attempt + 1))
+                return
+    raise AssertionError("in 8 attempts the /stats reply never found a full queue: "
+                         "the test showed nothing")
+
+
+@test
 def deferred_line_too_long_is_reported():
     """An over-long line that meets a full queue is reported once it fits."""
     with Srv([]) as srv:

@@ -10,6 +10,7 @@ static const char *const hook_env[HOOK_COUNT] = {
 	[HOOK_PER_PEER_PAUSE] = "NATTER_TEST_PER_PEER_PAUSE_US",
 	[HOOK_SNDBUF] = "NATTER_TEST_SNDBUF",
 	[HOOK_LOBBY_BUSY_MS] = "NATTER_TEST_LOBBY_BUSY_MS",
+	[HOOK_STATS_PAUSE_US] = "NATTER_TEST_STATS_PAUSE_US",
 };
 static atomic_uint hook_val[HOOK_COUNT];
 static atomic_int hook_read[HOOK_COUNT];

@@ -16,6 +16,9 @@ enum test_hook {
 	/* NATTER_TEST_LOBBY_BUSY_MS: the lobby takes no new connection for
 	 * its first N ms, as when a member's queue is full (NEW waits). */
 	HOOK_LOBBY_BUSY_MS,
+	/* NATTER_TEST_STATS_PAUSE_US: a pause between /stats' check that
+	 * its client has queue room for the reply and the reply itself. */
+	HOOK_STATS_PAUSE_US,
 	HOOK_COUNT
 };
 
