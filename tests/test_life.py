@@ -13,7 +13,7 @@ import argparse, os, re, socket, struct, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlib                                       # noqa: E402
-from natlib import Server, Suite, adopt, open_socket   # noqa: E402
+from natlib import TestServer, Suite, adopt, open_socket   # noqa: E402
 
 BIN = os.path.join(natlib.BUILD, "test", "natterd-checks")
 SMALLPOOL = os.path.join(natlib.BUILD, "test", "natterd-smallpool")
@@ -26,38 +26,11 @@ def test(fn):
     return fn
 
 
-class Srv:
-    """A natterd for one test; it must still run at the end and exit 0."""
-
-    def __init__(self, args=(), binary=None, env=None):
-        """env: NATTER_TEST_* hooks (src/util/testhook.h) added to ours."""
-        full = dict(os.environ, **env) if env else None
-        self.server = Server("host", [str(a) for a in args], binary_path=binary or BIN, env=full)
-        self.clients = []
-
-    def __enter__(self):
-        self.server.start()
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        p = self.server.proc
-        for c in self.clients:
-            c.close()
-        if p.poll() is not None:
-            raise AssertionError("natterd died (status %s): %s"
-                                 % (p.returncode, self.server.stderr()[-800:]))
-        rc = self.server.stop()
-        err = self.server.stderr()
-        if exc_type is None and "invariant violated" in err:
-            raise AssertionError("invariant violated: " + err[-800:])
-        if exc_type is None and rc != 0:
-            raise AssertionError("natterd exited %s on SIGTERM" % rc)
-        return False
-
-    def conn(self, **kw):
-        c = self.server.connect(**kw)
-        self.clients.append(c)
-        return c
+def Srv(args=(), binary=None, env=None):
+    """natlib.TestServer of natterd-checks (or binary); env: NATTER_TEST_*
+    hooks (src/util/testhook.h) added to ours."""
+    return TestServer("host", args, binary_path=binary or BIN,
+                      env=dict(os.environ, **env) if env else None)
 
 
 def stats_connections(c):
