@@ -256,12 +256,12 @@ void life_run(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 	switch ((enum conn_state)k->state) {
 	case CONN_NEW:
 		try_connect(w, c, now, wake);
-		if (k->state != CONN_OPEN)
-			break;
 		/* Taken by the lobby after a wait: what it sent before its
-		 * greeting (want_read, set at accept) is read now. Its edge
-		 * came and went while it waited; no other one will come. */
-		/* fall through */
+		 * greeting (want_read, set at accept) is read in the next turn.
+		 * Its edge came and went while it waited; no other will come. */
+		if (k->state == CONN_OPEN)
+			retry_soon(w, c, now);
+		break;
 	case CONN_OPEN:
 	case CONN_DOOR: {
 		enum input_result r = conn_input(w, c, now, wake);
