@@ -1,5 +1,5 @@
 /* Unit tests of the pure protocol code: text rules, framing, parsing;
- * and of the room history ring. */
+ * of the room history ring; and the dirty bitmap's protocol. */
 #include "check.h"
 
 int check_failures;
@@ -40,6 +40,7 @@ void test_inflate_vectors(void);
 void test_decimal_parse(void);
 void test_inflate_page(void);
 void test_http_accept_encoding(void);
+void test_dirty_no_lost_mark(void);
 
 int main(void)
 {
@@ -78,5 +79,6 @@ int main(void)
 	RUN(test_decimal_parse);
 	RUN(test_inflate_page);
 	RUN(test_http_accept_encoding);
+	RUN(test_dirty_no_lost_mark);
 	return check_failures != 0;
 }
