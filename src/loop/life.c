@@ -25,6 +25,7 @@
 #include "door/door.h"
 #include "door/irc.h"
 #include "util/log.h"
+#include "util/testhook.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -204,7 +205,10 @@ static void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wak
 	struct conn *k = &conns[c];
 	char name[64];
 
-	if (chat_connect(c, wake) == CHAT_DEFER) {
+	/* tests: a busy lobby (util/testhook.h); nothing in release */
+	unsigned busy_ms = test_hook_value(HOOK_LOBBY_BUSY_MS);
+	int busy = busy_ms && now < k->deadline_ms - JOIN_WAIT_MS + busy_ms;
+	if (busy || chat_connect(c, wake) == CHAT_DEFER) {
 		if (now >= k->deadline_ms) {
 			send_now(k->fd, "! full: the server is busy\n");
 			life_go(w, c, CONN_FREE, LEAVE_STUCK, now, wake);
@@ -252,6 +256,11 @@ void life_run(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 	switch ((enum conn_state)k->state) {
 	case CONN_NEW:
 		try_connect(w, c, now, wake);
+		/* Taken by the lobby after a wait: what it sent before its
+		 * greeting (want_read, set at accept) is read in the next turn.
+		 * Its edge came and went while it waited; no other will come. */
+		if (k->state == CONN_OPEN)
+			retry_soon(w, c, now);
 		break;
 	case CONN_OPEN:
 	case CONN_DOOR: {
@@ -420,7 +429,7 @@ void life_check(struct worker *w, uint16_t c, int64_t now)
 	}
 	if (!bad)
 		return;
-	log_error("invariant violated: slot %u state %s (%s): %s; queued %u, kill %u, listed %u",
+	log_fatal("invariant violated: slot %u state %s (%s): %s; queued %u, kill %u, listed %u",
 		  c, state_name[k->state], k->nick, bad, conn_queued(k),
 		  (unsigned)atomic_load(&k->kill), k->listed);
 	abort();
