@@ -246,10 +246,6 @@ static void *worker_main(void *arg)
 		} else {
 			run_ready(w, now, &wake);
 		}
-		/* The other workers first: they write their share of what was
-		 * just read while this one writes its own. */
-		workers_wake(wake);
-		wake = 0;
 		flush_dirty(w, now, &wake);
 		workers_wake(wake);
 		if (w->accept_paused && now >= w->accept_resume_ms && !w->stopping) {
