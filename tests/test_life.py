@@ -9,7 +9,7 @@ names another build (say, of an older branch, to see a test fail there).
 
 DIR holds natterd and natterd-smallpool (a message pool of 300 lines).
 """
-import argparse, os, re, socket, struct, subprocess, sys, threading, time
+import argparse, os, re, select, socket, struct, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlib                                       # noqa: E402
@@ -242,6 +242,53 @@ def deferred_line_too_long_is_reported():
                 raise AssertionError("after %d /help and an over-long line: %d help "
                                      "replies, %d line-too-long" % (n, helps, too_long))
             c.close()
+
+
+@test
+def line_sent_while_waiting_for_the_lobby_is_answered():
+    """A client whose join waited for a busy lobby (NEW, retried) still has
+    what it sent meanwhile read: 64 clients send /stats as they connect
+    while 40 lobby members flood it. Each must get its = stats: reply
+    (before the fix, a client let in on a retry was never read again)."""
+    with Srv(["--rate", "0"]) as srv:
+        port = srv.server.port
+        flood = b"".join(b"busy line %d with some text to fill the queues\n" % i for i in range(100))
+        for rnd in range(5):
+            busy = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(40)]
+            news = []
+            try:
+                for b in busy:
+                    b.setblocking(False)
+                    try:
+                        b.send(flood)
+                    except BlockingIOError:
+                        pass
+                for _ in range(64):
+                    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                    s.sendall(b"/stats\n")
+                    news.append(s)
+                got = {s: b"" for s in news}
+                answered = set()
+                deadline = time.time() + 20
+                while len(answered) < len(news) and time.time() < deadline:
+                    waiting = [s for s in news if s not in answered]
+                    ready, _, _ = select.select(busy + waiting, [], [], 0.5)
+                    for s in ready:
+                        try:
+                            data = s.recv(65536)
+                        except (BlockingIOError, ConnectionError):
+                            data = b""
+                        if s in got:
+                            got[s] += data
+                            if b"= stats: " in got[s] or not data:
+                                answered.add(s)
+                missing = [s for s in news if b"= stats: " not in got[s]]
+                if missing:
+                    raise AssertionError("round %d: %d of 64 clients got no reply to the /stats "
+                                         "they sent while joining" % (rnd, len(missing)))
+            finally:
+                for s in busy + news:
+                    s.close()
 
 
 @test

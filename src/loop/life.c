@@ -198,8 +198,8 @@ int life_go(struct worker *w, uint16_t c, enum conn_state to, enum leave_reason 
 }
 
 /* NEW: greets c and puts it in the lobby, or waits (deadline) for the
- * lobby to take its join event. */
-static void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
+ * lobby to take its join event. 1: c is FREE now. */
+static int try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 {
 	struct conn *k = &conns[c];
 	char name[64];
@@ -207,15 +207,15 @@ static void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wak
 	if (chat_connect(c, wake) == CHAT_DEFER) {
 		if (now >= k->deadline_ms) {
 			send_now(k->fd, "! full: the server is busy\n");
-			life_go(w, c, CONN_FREE, LEAVE_STUCK, now, wake);
-		} else {
-			retry_soon(w, c, now);
+			return life_go(w, c, CONN_FREE, LEAVE_STUCK, now, wake);
 		}
-		return;
+		retry_soon(w, c, now);
+		return 0;
 	}
 	life_go(w, c, CONN_OPEN, LEAVE_NONE, now, wake);
 	peer_format(&k->peer, name, sizeof name);
 	log_info("connect %s as %s", name, k->nick);
+	return 0;
 }
 
 void life_start(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
@@ -251,7 +251,11 @@ void life_run(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 
 	switch ((enum conn_state)k->state) {
 	case CONN_NEW:
-		try_connect(w, c, now, wake);
+		/* Let in after a wait: what it sent meanwhile is read on the
+		 * next turn. Its edge came while it waited, and nothing else
+		 * would list it again (it was stuck with input unread). */
+		if (!try_connect(w, c, now, wake))
+			ready_push(w, c);
 		break;
 	case CONN_OPEN:
 	case CONN_DOOR: {
