@@ -6,8 +6,8 @@
 static struct msg msgs[MAX_MSGS];
 static uint16_t free_head;
 /* Changed under pool_mu; read without it by pool_low(), which every
- * delivery asks for each recipient: a snapshot, as it was under the lock
- * (the count may change as soon as the lock is let go). */
+ * delivered line asks: a snapshot, as it was under the lock (the count
+ * may change as soon as the lock is let go). */
 static atomic_uint free_count;
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 
