@@ -12,6 +12,7 @@
 #include "util/priv.h"
 #include "core/room.h"
 #include "loop/worker.h"
+#include "door/irc.h"
 #include "door/web.h"
 #include <errno.h>
 #include <signal.h>
@@ -143,6 +144,8 @@ int main(int argc, char **argv)
 	}
 	int nweb = nls;
 	if (!cfg.no_irc) {
+		irc_ping_s = cfg.irc_ping;
+		irc_oper = cfg.irc_oper;
 		if (open_door(&cfg, cfg.irc_port, DOOR_IRC, cfg.irc_port_given, ls, &nls) < 0)
 			return 1;
 	}

@@ -169,6 +169,67 @@ class Server:
             self.proc.wait()
 
 
+class TestServer:
+    """A natterd for one test (`with TestServer(target, args) as s:`): tracks
+    the clients it made and closes them at the end; unless the test failed
+    or set s.stopped (it stopped natterd itself), natterd must then still
+    run, exit 0 on SIGTERM, and not have logged "invariant violated" (the
+    sweep of natterd-checks). kw goes to Server (binary_path, env, ...)."""
+
+    def __init__(self, target="host", args=(), **kw):
+        self.server = Server(target, [str(a) for a in args], **kw)
+        self.clients = []
+        self.stopped = False
+
+    def __enter__(self):
+        self.server.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        p = self.server.proc
+        alive = p.poll() is None
+        for c in self.clients:
+            c.close()
+        if exc_type is not None or self.stopped:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            return False
+        if not alive:
+            raise AssertionError("natterd died during the test (status %s); stderr: %s"
+                                 % (p.returncode, self.server.stderr()[-800:]))
+        rc = self.server.stop()
+        err = self.server.stderr()
+        if "invariant violated" in err:
+            raise AssertionError("invariant violated: " + err[-800:])
+        if rc != 0:
+            raise AssertionError("natterd exited %s on SIGTERM at the end of the test; stderr: %s"
+                                 % (rc, err[-600:]))
+        return False
+
+    @property
+    def port(self):
+        return self.server.port
+
+    def conn(self, greet=True, rcvbuf=None, **kw):
+        """A client of this server (greeted unless greet is False)."""
+        if rcvbuf:
+            c = adopt(open_socket(self.server.host, self.server.port, rcvbuf=rcvbuf),
+                      greet=greet, **kw)
+        else:
+            c = self.server.connect(greet=greet, **kw)
+        self.clients.append(c)
+        return c
+
+    def lobby(self, n):
+        cs = connect_lobby(self.server, n)
+        self.clients.extend(cs)
+        return cs
+
+    def stderr(self):
+        return self.server.stderr()
+
+
 class Client:
     """One connection; lines are read with a timeout and returned without LF."""
 

@@ -14,7 +14,7 @@ import argparse, calendar, os, random, re, select, subprocess, sys, threading, t
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlib                                       # noqa: E402
-from natlib import Server, Suite, Skip, barrier, connect_lobby, lines_until   # noqa: E402
+from natlib import Server, TestServer, Suite, Skip, barrier, connect_lobby, lines_until   # noqa: E402
 
 TARGET = "host"
 SCALE = 1.0
@@ -29,43 +29,9 @@ def test(fn):
     return fn
 
 
-class Srv:
-    """A natterd for one test; at the end it must be alive and exit 0 on SIGTERM."""
-
-    def __init__(self, args=(), **kw):
-        self.server = Server(TARGET, [str(a) for a in args], **kw)
-        self.clients = []
-
-    def __enter__(self):
-        self.server.start()
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        p = self.server.proc
-        alive = p.poll() is None
-        for c in self.clients:
-            c.close()
-        if exc_type is not None:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            return False
-        if not alive:
-            raise AssertionError("natterd died (status %s): %s" % (p.returncode, self.server.stderr()[-600:]))
-        rc = self.server.stop()
-        if rc != 0:
-            raise AssertionError("natterd exited %s on SIGTERM" % rc)
-        return False
-
-    def conn(self):
-        c = self.server.connect()
-        self.clients.append(c)
-        return c
-
-    def lobby(self, n):
-        cs = connect_lobby(self.server, n)
-        self.clients.extend(cs)
-        return cs
+def Srv(args=(), **kw):
+    """natlib.TestServer for TARGET."""
+    return TestServer(TARGET, args, **kw)
 
 
 def plural(n):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The IRC door held to PROTOCOL.md ("IRC") over raw sockets: registration,
 the mapping of messages, actions, private messages, notices and events both
-ways, and bad input. Each test starts its own natterd (-p 0 --irc 0) and
+ways, bad input, and what docs/irc.md gives IRC beyond it (the room
+opener's @, WHO masks, +i, OPER, the PING and registration deadlines). Each test starts its own natterd (-p 0 --irc 0) and
 talks to it with natlib.Client (natter) and IrcClient below.
 
   tests/test_irc.py [--only NAME[,NAME]] [--list] [--bin NATTERD]
@@ -98,10 +99,38 @@ class Srv:
         self.clients.append(c)
         return c
 
+    def raw_clients(self, n, then=""):
+        """n plain sockets that register as u0, u1... and send `then`; not read."""
+        socks = []
+        for k in range(n):
+            c = socket.create_connection((self.server.host, self.irc_port))
+            c.sendall(("NICK u%d\r\nUSER u 0 * :u\r\n%s" % (k, then)).encode())
+            socks.append(c)
+        return socks
+
     def irc(self, nick=None):
         c = IrcClient(self.server.host, self.irc_port, nick)
         self.clients.append(c)
         return c
+
+
+def lobby(s, *nicks):
+    """A natter client and IRC clients named `nicks`, all in the lobby, in
+    that order, with every JOIN and join line they were sent read."""
+    n = s.natter()
+    ircs = [s.irc(k) for k in nicks]
+    for k, c in enumerate(ircs):
+        c.say("JOIN #lobby")
+        c.until(" 366 ")
+        for earlier in ircs[:k]:
+            assert earlier.line() == ":%s!%s@natter JOIN #lobby" % (c.nick, c.nick)
+        assert n.line() == "-- %s joined lobby" % c.nick
+    return (n, *ircs)
+
+
+def numerics(c, num, end):
+    """The lines of numeric `num` up to the line of numeric `end`."""
+    return [l for l in c.until(r"^:\S+ %s " % end) if l.split()[1] == num]
 
 
 def natter_sync(c):
@@ -136,9 +165,11 @@ def registration_and_isupport():
         for n in ("001", "002", "003", "004", "005", "422"):
             assert n in nums, (n, lines)
         isup = " ".join(l for l in lines if l.split()[1] == "005")
-        for tok in ("CASEMAPPING=ascii", "CHANTYPES=#", "PREFIX= ", "CHANMODES=",
+        for tok in ("CASEMAPPING=ascii", "CHANTYPES=#", "PREFIX=(o)@ ", "CHANMODES=,,, ",
                     "NICKLEN=16", "CHANNELLEN=17", "TARGMAX="):
             assert tok in isup, (tok, isup)
+        # 004: user modes i and o, the one channel (prefix) mode o
+        assert [l for l in lines if l.split()[1] == "004"][0].endswith(" io o"), lines
 
 
 @test
@@ -175,11 +206,7 @@ def starts_in_no_channel():
 @test
 def messages_both_ways():
     with Srv() as s:
-        n = s.natter()
-        i = s.irc("dave")
-        i.say("JOIN #lobby")
-        i.until(" 366 ")
-        n.line()
+        n, i = lobby(s, "dave")
         n.say("hi from natter")
         assert i.line() == ":%s!%s@natter PRIVMSG #lobby :hi from natter" % (n.nick, n.nick)
         n.say("/me waves")
@@ -234,13 +261,7 @@ def irc_to_irc_and_several_rooms():
 @test
 def nick_change_seen_by_all():
     with Srv() as s:
-        n = s.natter()
-        i, j = s.irc("eve"), s.irc("fay")
-        for c in (i, j):
-            c.say("JOIN #lobby")
-            c.until(" 366 ")
-        i.line()
-        n.line(); n.line()
+        n, i, j = lobby(s, "eve", "fay")
         i.say("NICK eva")
         assert i.line() == ":eve!eve@natter NICK :eva"
         assert j.line() == ":eve!eve@natter NICK :eva"
@@ -274,13 +295,7 @@ def nick_collisions_across_doors():
 @test
 def quit_reasons():
     with Srv() as s:
-        n = s.natter()
-        i, j = s.irc("gus"), s.irc("hal")
-        for c in (i, j):
-            c.say("JOIN #lobby")
-            c.until(" 366 ")
-        i.line()
-        n.line(); n.line()
+        n, i, j = lobby(s, "gus", "hal")
         i.say("QUIT :gone fishing")
         assert i.line().startswith("ERROR :")
         assert i.eof() == []
@@ -303,11 +318,7 @@ def quit_reasons():
 @test
 def formatting_removed_controls_refused():
     with Srv() as s:
-        n = s.natter()
-        i = s.irc("ida")
-        i.say("JOIN #lobby")
-        i.until(" 366 ")
-        n.line()
+        n, i = lobby(s, "ida")
         i.say("PRIVMSG #lobby :\x02bold\x02 \x0304,12red\x03 \x1ditalic\x1d \x1fu\x1f \x16r\x16 \x0fend")
         assert n.line() == "<ida> bold red italic u r end"
         i.send(b"PRIVMSG #lobby :bell\x07here\r\n")
@@ -324,11 +335,7 @@ def formatting_removed_controls_refused():
 @test
 def long_lines_split_never_cut():
     with Srv() as s:
-        n = s.natter()
-        i = s.irc("jo")
-        i.say("JOIN #lobby")
-        i.until(" 366 ")
-        n.line()
+        n, i = lobby(s, "jo")
         n.cmd("/nick abcdefghijklmnop")
         i.line()
         text = "x" * 300 + "é" * 105          # 510 bytes
@@ -349,11 +356,7 @@ def long_lines_split_never_cut():
 @test
 def huge_line_dropped():
     with Srv() as s:
-        n = s.natter()
-        i = s.irc("kim")
-        i.say("JOIN #lobby")
-        i.until(" 366 ")
-        n.line()
+        n, i = lobby(s, "kim")
         i.send(b"PRIVMSG #lobby :" + b"y" * (1 << 20) + b"\r\n")
         assert " 417 " in i.line()
         i.say("PRIVMSG #lobby :after")
@@ -472,11 +475,7 @@ def thousand_clients_threads_unchanged():
     natlib.raise_fd_limit(8192)
     with Srv(["-c", "2000"]) as s:
         before = s.server.threads()
-        socks = []
-        for k in range(1000):
-            c = socket.create_connection((s.server.host, s.irc_port))
-            c.sendall(("NICK u%d\r\nUSER u 0 * :u\r\nJOIN #lobby\r\n" % k).encode())
-            socks.append(c)
+        socks = s.raw_clients(1000, "JOIN #lobby\r\n")
         i = s.irc("watcher")
         i.say("JOIN #lobby")
         names = " ".join(i.until(r" 366 ", limit=5000))
@@ -490,6 +489,235 @@ def thousand_clients_threads_unchanged():
         assert s.server.threads() == before, (before, s.server.threads())
         for c in socks:
             c.close()
+
+
+def names_of(c, room):
+    """NAMES #room as c sees it: the names (with their @) in a set."""
+    c.say("NAMES #%s" % room)
+    return set(" ".join(l.split(" :", 1)[1] for l in numerics(c, "353", "366")).split())
+
+
+def who(c, mask):
+    """WHO mask: {nick: (channel, flags)} and the 315 line."""
+    c.say("WHO %s" % mask)
+    lines = c.until(r"^:\S+ 315 ")
+    rows = [l.split() for l in lines[:-1]]
+    assert all(r[1] == "352" for r in rows), lines
+    return {r[7]: (r[3], r[8]) for r in rows}, lines[-1]
+
+
+@test
+def room_opener_is_channel_operator():
+    """IRC's @ marks the member who entered a room while it was empty, on
+    any door, for as long as they stay; it is not passed on. natter users
+    see nothing of it."""
+    with Srv() as s:
+        n = s.natter()                          # the lobby was empty: n opened it
+        a = s.irc("opa")
+        a.say("JOIN #lobby")
+        a.until(" 366 ")
+        assert names_of(a, "lobby") == {"@" + n.nick, "opa"}
+        assert n.line() == "-- opa joined lobby"
+        a.say("JOIN #new")                      # an IRC client opens #new
+        assert a.line() == ":opa!opa@natter JOIN #new"
+        assert re.fullmatch(r":\S+ 353 opa = #new :@opa", a.line())
+        b = s.irc("opb")
+        b.say("JOIN #new")
+        b.until(" 366 ")
+        assert names_of(b, "new") == {"@opa", "opb"}
+        rows, _ = who(b, "#new")
+        assert rows == {"opa": ("#new", "H@"), "opb": ("#new", "H")}, rows
+        rows, _ = who(b, "opa")                 # by nick: its first room, with its @
+        assert rows == {"opa": ("#lobby", "H")}, rows
+        b.say("WHOIS opa")
+        chans = [l for l in b.until(" 318 ") if " 319 " in l]
+        assert chans and chans[0].endswith(":#lobby @#new"), chans
+        a.say("PART #new")                      # the opener leaves: no one is @
+        a.line()
+        assert b.line() == ":opa!opa@natter PART #new"
+        assert names_of(b, "new") == {"opb"}
+        a.say("JOIN #new")                      # nor does coming back make it @
+        a.until(" 366 ")
+        assert names_of(a, "new") == {"opa", "opb"}
+        # a natter user who makes a room by /join opens it
+        assert n.cmd("/join made") == "= join: you are in made (1 user)"
+        b.say("JOIN #made")
+        b.until(" 366 ")
+        assert names_of(b, "made") == {"@" + n.nick, "opb"}
+        assert n.line() == "-- opb joined made"
+        assert n.cmd("/who") == "= who: made: %s (2 users)" % " ".join(
+            sorted([n.nick, "opb"], key=str.lower)), "natter's /who changed"
+        # when a room ends and is made again, its new opener is @
+        n.cmd("/join lobby")
+        b.line()
+        assert names_of(b, "made") == {"opb"}, "@ passed on"
+        b.say("PART #made")
+        b.line()
+        b.say("JOIN #made")
+        b.until(" 366 ")
+        assert names_of(b, "made") == {"@opb"}
+        # MODE +o is refused like every channel mode change
+        b.say("MODE #made +o opa")
+        assert " 482 opb #made " in b.line()
+
+
+@test
+def names_of_several_rooms():
+    with Srv() as s:
+        i = s.irc("nn")
+        i.say("JOIN #a,#b")
+        i.until("366.*#b")
+        i.say("NAMES #a,#b,#nowhere")
+        lines = i.until(" 366 ")
+        assert [l.split()[1:5] for l in lines] == [
+            ["353", "nn", "=", "#a"], ["353", "nn", "=", "#b"],
+            ["366", "nn", "#a,#b,#nowhere", ":End"]], lines
+
+
+@test
+def who_masks_and_invisible():
+    """WHO * and WHO 0 list every user, WHO with `*`/`?` those whose nick
+    matches; user mode +i leaves a user out of them (and out of WHO #room)
+    for those who share no room with it, never out of WHO by its nick."""
+    with Srv() as s:
+        n = s.natter()
+        a, b = s.irc("evan"), s.irc("shiv")
+        everyone = {n.nick, "evan", "shiv"}
+        rows, end = who(b, "*")
+        assert set(rows) == everyone and re.fullmatch(r":\S+ 315 shiv \* :End of WHO list", end)
+        assert rows[n.nick] == ("#lobby", "H@") and rows["evan"] == ("*", "H"), rows
+        rows, end = who(b, "0")
+        assert set(rows) == everyone and " 315 shiv 0 " in end
+        assert set(who(b, "ev?n")[0]) == {"evan"} and set(who(b, "EV*")[0]) == {"evan"}
+        assert who(b, "ev")[0] == {} and who(b, "nobody")[0] == {}
+        a.say("MODE evan +i")
+        assert re.fullmatch(r":\S+ 221 evan \+i", a.line())
+        a.say("MODE evan")
+        assert re.fullmatch(r":\S+ 221 evan \+i", a.line())
+        assert set(who(b, "*")[0]) == {n.nick, "shiv"}, "an invisible user in WHO *"
+        assert set(who(b, "ev*")[0]) == set()
+        assert set(who(b, "evan")[0]) == {"evan"}, "WHO by nick must show +i users"
+        assert set(who(a, "*")[0]) == everyone, "a user must see itself"
+        b.say("LUSERS")                        # counted, not told apart
+        assert re.fullmatch(r":\S+ 251 shiv :There are 3 users on 1 server", b.line())
+        b.line()
+        # sharing a room makes it visible
+        for c in (a, b):
+            c.say("JOIN #x")
+            c.until(" 366 ")
+        a.line()
+        assert set(who(b, "*")[0]) == everyone
+        c = s.irc("carl")
+        assert set(who(c, "#x")[0]) == {"shiv"}, "+i user in WHO #room of a non-member"
+        assert set(who(b, "#x")[0]) == {"evan", "shiv"}
+        a.say("MODE evan -i")
+        assert re.fullmatch(r":\S+ 221 evan \+", a.line())
+        assert set(who(c, "#x")[0]) == {"evan", "shiv"}
+        a.say("MODE evan +w")
+        assert " 501 evan " in a.line()
+        a.say("MODE shiv +i")
+        assert " 502 evan " in a.line()
+        # AWAY is G in WHO
+        a.say("AWAY :out")
+        a.line()
+        assert who(c, "evan")[0]["evan"][1] == "G@", "evan opened #x and is away"
+
+
+@test
+def who_by_mask_bounded():
+    """One WHO lists at most IRC_WHO_MAX (64) users and says so."""
+    with Srv(["-c", "300"]) as s:
+        socks = s.raw_clients(70)
+        w = s.irc("watcher")
+        deadline = time.time() + natlib.TIMEOUT   # all 70 registered
+        while sum(len(who(w, m)[0]) for m in ("u?", "u??")) < 70:
+            assert time.time() < deadline, "the 70 clients did not all register"
+        rows, end = who(w, "*")
+        assert len(rows) == 64 and end.endswith(":End of WHO list (cut short)"), (len(rows), end)
+        rows, end = who(w, "u6?")
+        assert len(rows) == 10 and end.endswith(":End of WHO list"), (len(rows), end)
+        for c in socks:
+            c.close()
+
+
+@test
+def oper_login():
+    """OPER works only with the name and password of --irc-oper; an
+    operator is `*` in WHO, 313 in WHOIS, and sees +i users in WHO."""
+    with Srv() as s:
+        i = s.irc("nobody")
+        i.say("OPER admin s3cret")
+        assert " 491 nobody " in i.line(), "OPER without --irc-oper"
+    with Srv(["--irc-oper", "admin:s3cret"]) as s:
+        i, j = s.irc("boss"), s.irc("eve")
+        for wrong in ("admin wrong", "admin s3cretx", "Admin s3cret", "admin s3cre", "admin:s3cret x"):
+            i.say("OPER " + wrong)
+            assert " 464 boss " in i.line(), wrong
+        i.say("OPER admin")
+        assert " 461 boss OPER " in i.line()
+        j.say("MODE eve +i")
+        j.line()
+        assert set(who(i, "*")[0]) == {"boss"}
+        i.say("OPER admin s3cret")
+        assert re.fullmatch(r":\S+ 381 boss :.*", i.line())
+        i.say("MODE boss")
+        assert re.fullmatch(r":\S+ 221 boss \+o", i.line())
+        rows, _ = who(i, "*")
+        assert rows == {"boss": ("*", "H*"), "eve": ("*", "H")}, rows
+        j.say("WHOIS boss")
+        assert any(" 313 eve boss :" in l for l in j.until(" 318 "))
+        i.say("MODE boss -o")
+        assert re.fullmatch(r":\S+ 221 boss \+", i.line())
+        i.say("MODE boss +o")                   # only OPER makes an operator
+        assert re.fullmatch(r":\S+ 221 boss \+", i.line())
+        assert who(j, "boss")[0]["boss"][1] == "H"
+        assert set(who(i, "*")[0]) == {"boss"}
+    for bad in ("nocolon",):
+        b = Server("host", ["--irc", "0", "--irc-oper", bad], binary_path=BIN)
+        try:
+            b.start()
+            raise AssertionError("natterd ran with --irc-oper %r" % bad)
+        except RuntimeError as e:
+            assert "exited 2" in str(e), e
+
+
+@test
+def quiet_client_pinged_then_cut():
+    """--irc-ping 2: a registered client quiet for 2 s is sent PING; an
+    answer keeps it; one that stays quiet 2 s more is cut with ERROR and
+    its rooms see it disconnect."""
+    with Srv(["--irc-ping", "2"]) as s:
+        n, i = lobby(s, "sleepy")
+        ping = i.line(timeout=10)
+        assert re.fullmatch(r"PING :\S+", ping), ping
+        i.say("PONG :%s" % ping.split(":", 1)[1])
+        again = i.line(timeout=10)               # alive: pinged again, not cut
+        assert again == ping, again
+        t0 = time.time()
+        rest = i.eof(timeout=10)                 # no answer this time
+        assert rest == ["ERROR :Closing link: ping timeout"], rest
+        assert time.time() - t0 >= 1, "cut before its PONG deadline"
+        assert n.line(timeout=10) == "-- sleepy disconnected (idle)"
+
+
+@test
+def unregistered_cut_at_deadline():
+    """A connection that never finishes NICK/USER is cut with ERROR at its
+    deadline (--irc-ping 2: 1 s after its first tick), and its nick is free
+    again; one that registered in time is not."""
+    with Srv(["--irc-ping", "2"]) as s:
+        ok = s.irc("intime")
+        i = s.irc()
+        t0 = time.time()
+        i.say("NICK halfway")                    # never USER
+        rest = i.eof(timeout=10)
+        took = time.time() - t0
+        assert rest == ["ERROR :Closing link: registration timeout"], rest
+        assert 0.5 <= took <= 8, took
+        j = s.irc("halfway")                     # the nick was let go
+        assert j.sync() == []
+        seen = ok.sync()                         # a PING of natterd's at most
+        assert all(l.startswith("PING ") for l in seen), seen
 
 
 def main():

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Real IRC clients against natterd: irssi (in tmux) and WeeChat
 (weechat-headless, driven through its FIFO plugin) in one room with a
-natter client: join, talk both ways, /me and ACTION, private messages
-both ways, a nick change seen by all, quit reasons.
+natter client and a WebSocket client (the browser page's door): join,
+talk both ways, /me and ACTION, private messages both ways, a nick change
+seen by all, quit reasons.
 
 What irssi shows is read from its tmux pane; what WeeChat receives from
 its logger's file of the channel and of the private buffer; what natter
-users see from a natlib.Client. Every wait is a bounded poll of one of
-those (the clients give no other signal).
+and WebSocket users see from a natlib.Client and a test_web.WS. Waits on
+the two IRC clients are bounded polls (they give no other signal); the
+natter and WebSocket clients are read with a timeout.
 
   tests/test_irc_clients.py
 """
@@ -15,7 +17,8 @@ import glob, os, re, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlib                                       # noqa: E402
-from natlib import Server, Suite, Skip              # noqa: E402
+from natlib import Suite, Skip                      # noqa: E402
+from test_web import WebServer, WS                  # noqa: E402
 
 TIMEOUT = 20
 
@@ -114,12 +117,21 @@ class WeeChat:
                 self.proc.wait()
 
 
-def natter_sees(c, pattern):
+def sees(read, pattern, who):
+    """Lines from read(timeout) up to the first that matches."""
     while True:
-        l = c.line(TIMEOUT)
-        assert l is not None, "natter client: EOF waiting for %r" % pattern
+        l = read(TIMEOUT)
+        assert l is not None, "%s: EOF waiting for %r" % (who, pattern)
         if re.fullmatch(pattern, l):
             return l
+
+
+def natter_sees(c, pattern):
+    return sees(c.line, pattern, "natter client")
+
+
+def ws_sees(ws, pattern):
+    return sees(ws.text, pattern, "WebSocket client")
 
 
 def clients_in_one_room():
@@ -128,13 +140,16 @@ def clients_in_one_room():
             raise Skip("%s is not installed (toolchain/install-deps.sh --pkg irssi "
                        "weechat-headless tmux)" % tool)
     tmp = tempfile.mkdtemp(prefix="natter-irc-clients-", dir=natlib.BUILD)
-    srv = Server("host", ["--irc", "0"])
+    srv = WebServer(["--irc", "0"])
     srv.start()
     irssi = wee = None
     try:
         port = int(re.search(r"irc 127\.0\.0\.1:(\d+)", srv.stderr()).group(1))
         n = natlib.Client(srv.host, srv.port)
         n.cmd("/nick nat")
+        ws = WS(srv.web)                        # the browser page's door
+        ws.say("/nick web")
+        ws_sees(ws, "= nick: you are now web")
         irssi = Irssi(port, "irs", tmp + "/irssi")
         wee = WeeChat(port, "wee", tmp + "/weechat")
         irssi.sees(r"Welcome to natter")
@@ -145,9 +160,11 @@ def clients_in_one_room():
         wee.cmd("/join #lobby")
         natter_sees(n, "-- wee joined lobby")
         irssi.sees(r"wee.*has joined #lobby")
+        ws_sees(ws, "-- irs joined lobby")
+        ws_sees(ws, "-- wee joined lobby")
         # talk both ways
         n.say("hello from natter")
-        irssi.sees(r"<\s*nat> hello from natter")
+        irssi.sees(r"<\s*@nat> hello from natter")     # nat opened the lobby: its @
         wee.sees("#lobby", r"nat\thello from natter")
         irssi.cmd("hello from irssi")
         natter_sees(n, "<irs> hello from irssi")
@@ -155,6 +172,13 @@ def clients_in_one_room():
         wee.cmd("hello from weechat", "irc.natter.#lobby")
         natter_sees(n, "<wee> hello from weechat")
         irssi.sees(r"<\s*wee> hello from weechat")
+        ws_sees(ws, "<nat> hello from natter")
+        ws_sees(ws, "<irs> hello from irssi")
+        ws_sees(ws, "<wee> hello from weechat")
+        ws.say("hello from the web")
+        natter_sees(n, "<web> hello from the web")
+        irssi.sees(r"<\s*web> hello from the web")
+        wee.sees("#lobby", r"web\thello from the web")
         # /me and ACTION
         irssi.cmd("/me waves")
         natter_sees(n, r"\* irs waves")
@@ -162,6 +186,11 @@ def clients_in_one_room():
         n.say("/me bows")
         irssi.sees(r"\* nat bows")
         wee.sees("#lobby", r"nat bows")
+        ws_sees(ws, r"\* irs waves")
+        ws_sees(ws, r"\* nat bows")
+        ws.say("/me nods")
+        irssi.sees(r"\* web nods")
+        wee.sees("#lobby", r"web nods")
         # private messages both ways
         n.say("/msg irs psst irssi")
         irssi.logged("nat", r"nat.*psst irssi")
@@ -171,6 +200,10 @@ def clients_in_one_room():
         natter_sees(n, r"\*irs\* back from irssi")
         wee.cmd("/msg nat back from weechat")
         natter_sees(n, r"\*wee\* back from weechat")
+        ws.say("/msg wee psst from the web")
+        wee.sees("web", r"web\tpsst from the web")
+        wee.cmd("/msg web back to the web")
+        ws_sees(ws, r"\*wee\* back to the web")
         # a nick change seen by all
         irssi.cmd("/nick irs2")
         natter_sees(n, "-- irs is now known as irs2")
@@ -179,12 +212,16 @@ def clients_in_one_room():
         natter_sees(n, "= nick: you are now nat2")
         irssi.sees(r"nat is now known as nat2")
         wee.sees("#lobby", r"nat.*nat2")
+        ws_sees(ws, "-- irs is now known as irs2")
+        ws_sees(ws, "-- nat is now known as nat2")
         # quit reasons
         wee.cmd("/quit see you")
         natter_sees(n, r"-- wee quit \(see you\)")
         irssi.sees(r"wee.*has quit.*see you")
         irssi.cmd("/quit bye all")
         natter_sees(n, r"-- irs2 quit \(bye all\)")
+        ws_sees(ws, r"-- wee quit \(see you\)")
+        ws_sees(ws, r"-- irs2 quit \(bye all\)")
     finally:
         if irssi:
             irssi.close()

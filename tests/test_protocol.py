@@ -18,7 +18,7 @@ import argparse, os, random, re, signal, socket, struct, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlib                                       # noqa: E402
-from natlib import (Server, Suite, Skip, barrier, connect_lobby, pump,   # noqa: E402
+from natlib import (Server, TestServer, Suite, Skip, barrier, connect_lobby, pump,   # noqa: E402
                     adopt, open_socket, lines_until)
 
 TARGET = "host"
@@ -37,56 +37,9 @@ def test(smoke=False):
 # --------------------------------------------------------------------------
 # small helpers
 
-class Srv:
-    """A natterd for one test; tracks its clients; checks it at the end."""
-
-    def __init__(self, args=(), **kw):
-        self.server = Server(TARGET, [str(a) for a in args], **kw)
-        self.clients = []
-        self.stopped = False
-
-    def __enter__(self):
-        self.server.start()
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        p = self.server.proc
-        alive = p.poll() is None
-        for c in self.clients:
-            c.close()
-        if exc_type is not None or self.stopped:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            return False
-        if not alive:
-            raise AssertionError("natterd died during the test (status %s); stderr: %s"
-                                 % (p.returncode, self.server.stderr()[-600:]))
-        rc = self.server.stop()
-        if rc != 0:
-            raise AssertionError("natterd exited %s on SIGTERM at the end of the test; stderr: %s"
-                                 % (rc, self.server.stderr()[-600:]))
-        return False
-
-    @property
-    def port(self):
-        return self.server.port
-
-    def conn(self, greet=True, rcvbuf=None):
-        if rcvbuf:
-            c = adopt(open_socket(self.server.host, self.server.port, rcvbuf=rcvbuf), greet=greet)
-        else:
-            c = self.server.connect(greet=greet)
-        self.clients.append(c)
-        return c
-
-    def lobby(self, n):
-        cs = connect_lobby(self.server, n)
-        self.clients.extend(cs)
-        return cs
-
-    def stderr(self):
-        return self.server.stderr()
+def Srv(args=(), **kw):
+    """natlib.TestServer for TARGET."""
+    return TestServer(TARGET, args, **kw)
 
 
 def want(c, text, timeout=None):

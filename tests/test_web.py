@@ -32,6 +32,14 @@ class WebServer(Server):
         self.web = int(m.group(1))
         return self
 
+    def pair(self):
+        """A line client and a WebSocket client in the lobby, the line
+        client past the WebSocket client's join."""
+        c = self.connect()
+        ws = WS(self.web)
+        c.expect(r"-- %s joined lobby" % ws.nick)
+        return c, ws
+
 
 def http(port, head, timeout=None):
     """Sends a raw request head; returns (status, headers dict, body bytes)."""
@@ -238,9 +246,7 @@ def test_page():
 @test
 def test_metrics():
     with WebServer() as s:
-        c = s.connect()
-        ws = WS(s.web)
-        c.expect(r"-- %s joined lobby" % ws.nick)
+        c, ws = s.pair()
         ws.say("counted")
         c.expect(r"<%s> counted" % ws.nick)
         st, h, body = get(s.web, "/metrics")
@@ -416,9 +422,7 @@ def test_handshake():
 @test
 def test_chat_with_line_client():
     with WebServer() as s:
-        c = s.connect()
-        ws = WS(s.web)
-        c.expect(r"-- %s joined lobby" % ws.nick)
+        c, ws = s.pair()
         ws.say("hello from the browser")
         c.expect(r"<%s> hello from the browser" % ws.nick)
         c.say("hello from nc")
@@ -453,9 +457,7 @@ def test_chat_with_line_client():
 @test
 def test_close_handshake():
     with WebServer() as s:
-        c = s.connect()
-        ws = WS(s.web)
-        c.expect(r"-- %s joined lobby" % ws.nick)
+        c, ws = s.pair()
         ws.send_frame(8, struct.pack(">H", 1000) + b"bye")
         if ws.close_frame() != 1000:
             raise AssertionError("the close was not echoed with 1000")
@@ -493,9 +495,7 @@ def test_ping_pong():
 @test
 def test_fragments():
     with WebServer() as s:
-        c = s.connect()
-        ws = WS(s.web)
-        c.expect(r"-- %s joined lobby" % ws.nick)
+        c, ws = s.pair()
         ws.send_frame(1, "one ", fin=False)
         ws.send_frame(9, b"mid")                  # a control frame between fragments
         if ws.frame() != (1, 10, b"mid"):
@@ -523,9 +523,7 @@ def test_fragments():
 @test
 def test_limits_and_bad_text():
     with WebServer() as s:
-        c = s.connect()
-        ws = WS(s.web)
-        c.expect(r"-- %s joined lobby" % ws.nick)
+        c, ws = s.pair()
         ws.say("y" * 510)
         c.expect(r"<%s> y{510}" % ws.nick)
         ws.say("z" * 511)
@@ -684,9 +682,7 @@ def test_shared_limits():
             raise AssertionError("a client outside --allow got %r" % d[:60])
     # The rate limit holds over WebSocket: 30 lines at 10/s take >= 2 s.
     with WebServer(["-r", "10", "--burst", "10"]) as s:
-        c = s.connect()
-        ws = WS(s.web)
-        c.expect(r"-- %s joined lobby" % ws.nick)
+        c, ws = s.pair()
         t0 = time.time()
         for i in range(30):
             ws.say("n%d" % i)
@@ -715,9 +711,7 @@ def test_no_heap():
     try:
         for p in ("/", "/metrics", "/nothing"):
             get(s.web, p)
-        c = s.connect()
-        ws = WS(s.web)
-        c.expect(r"-- %s joined lobby" % ws.nick)
+        c, ws = s.pair()
         ws.say("no heap here")
         c.expect(r"<%s> no heap here" % ws.nick)
         ws.send_frame(9, b"p")

@@ -1,6 +1,7 @@
 #include "core/conn.h"
 #include "core/pool.h"
 #include "door/door.h"
+#include "util/testhook.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
@@ -94,7 +95,9 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned d
 	pthread_mutex_lock(&table_mu);
 	/* The per-address check and the allocation under one lock: parallel
 	 * accepts on W workers cannot pass the limit together. */
-	if (max_per_peer && peer_full(peer, max_per_peer)) {
+	int full = max_per_peer && peer_full(peer, max_per_peer);
+	test_hook_pause(HOOK_PER_PEER_PAUSE);   /* tests: the window, if any */
+	if (full) {
 		*why = ALLOC_PER_PEER;
 	} else if (used < limit && free_top > 0) {
 		idx = free_stack[--free_top];

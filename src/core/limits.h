@@ -66,9 +66,17 @@
 #define IRC_CHANNELS_MAX 8      /* rooms one IRC connection may be in at once */
 #define IRC_LINE_MAX 512        /* bytes of one IRC line, CR LF included */
 #define IRC_PARAMS_MAX 15       /* RFC 2812: at most 15 parameters */
-#define IRC_PING_MS 60000       /* an IRC client quiet this long is sent PING */
-#define IRC_PONG_MS 60000       /* ... and cut if it does not answer in this long */
-#define IRC_REG_MS 30000        /* a client must register (NICK/USER) this fast */
+/* --irc-ping SECS: an IRC client quiet for SECS is sent PING and cut if
+ * it sends nothing in SECS more; one that has not registered (NICK/USER)
+ * SECS/2 after its first tick is cut. Tests shorten it. */
+#define IRC_PING_DEFAULT 60
+#define IRC_PING_LIMIT 3600     /* largest --irc-ping */
+#define IRC_REPLY_LINES 24      /* queue entries a reply may need; a command waits for them */
+#define IRC_WHO_MAX 64          /* users one WHO lists; more: left out, said in 315 */
+/* A 352 line is at most 262 bytes (host name 64, nick 16, #room 17, user
+ * 10, real name 48), so 3 share a 1024-byte queue entry: a whole WHO reply,
+ * 315 included, must fit the entries a reply may use. */
+#define IRC_WHO_LINE_MAX 262
 #define IRC_USER_MAX 10         /* bytes of USER's username kept (for WHO/WHOIS) */
 #define IRC_REAL_MAX 48         /* bytes of USER's real name kept */
 #define IRC_QUEUE_MARGIN (IRC_CHANNELS_MAX + 2)  /* producers that may push at once */
@@ -83,6 +91,9 @@
  * queue slots a reply may use, so it is never cut short. */
 #if HISTORY_MAX + 1 > OUTQ_LEN - OUTQ_EVENT_RESERVE
 #error "HISTORY_MAX + 1 lines must fit in an output queue's reply slots"
+#endif
+#if (IRC_WHO_MAX + OUT_LINE_MAX / IRC_WHO_LINE_MAX - 1) / (OUT_LINE_MAX / IRC_WHO_LINE_MAX) + 1 > IRC_REPLY_LINES
+#error "a WHO reply of IRC_WHO_MAX users must fit IRC_REPLY_LINES queue entries"
 #endif
 #if HISTORY_MAX < HISTORY_DEFAULT || HISTORY_MAX > 65535
 #error "HISTORY_MAX must be at least HISTORY_DEFAULT and 16-bit"

@@ -70,6 +70,19 @@ unsigned rooms_in_use(void)
 	return in_use;
 }
 
+/* c entered (+1) or left (-1) room r, on any door: its count, and its op
+ * (the one who entered it empty, until they leave; the op is not passed
+ * on, so no IRC client needs telling of a new one). */
+static void counted(int r, uint16_t c, int step)
+{
+	struct room *rm = &rooms[r];
+	if (step > 0 && rm->count == 0)
+		rm->op = c;
+	if (step < 0 && rm->op == c)
+		rm->op = CONN_NONE;
+	rm->count += step;
+}
+
 void room_add_member(int r, uint16_t c)
 {
 	struct room *rm = &rooms[r];
@@ -79,7 +92,7 @@ void room_add_member(int r, uint16_t c)
 	if (rm->first != CONN_NONE)
 		conns[rm->first].member_prev = c;
 	rm->first = c;
-	rm->count++;
+	counted(r, c, 1);
 }
 
 void room_remove_member(int r, uint16_t c)
@@ -92,7 +105,7 @@ void room_remove_member(int r, uint16_t c)
 	if (k->member_next != CONN_NONE)
 		conns[k->member_next].member_prev = k->member_prev;
 	k->member_prev = k->member_next = CONN_NONE;
-	rooms[r].count--;
+	counted(r, c, -1);
 }
 
 void room_irc_reset(uint16_t c)
@@ -121,7 +134,7 @@ int room_irc_add(int r, uint16_t c)
 	if (node->next != IRCM_NONE)
 		irc_nodes[node->next].prev = n;
 	rooms[r].irc_first = n;
-	rooms[r].count++;
+	counted(r, c, 1);
 	return 0;
 }
 
@@ -138,7 +151,7 @@ void room_irc_remove(int r, uint16_t c)
 	if (node->next != IRCM_NONE)
 		irc_nodes[node->next].prev = node->prev;
 	node->room = CONN_NONE;
-	rooms[r].count--;
+	counted(r, c, -1);
 }
 
 int room_irc_has(int r, uint16_t c)
@@ -189,4 +202,11 @@ void nick_del(uint16_t c)
 	if (*p == c)
 		*p = conns[c].nick_next;
 	conns[c].nick_next = CONN_NONE;
+}
+
+void nick_each(void (*each)(uint16_t c, void *arg), void *arg)
+{
+	for (unsigned h = 0; h < NICK_BUCKETS; h++)
+		for (uint16_t c = nick_buckets[h]; c != CONN_NONE; c = conns[c].nick_next)
+			each(c, arg);
 }

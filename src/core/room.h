@@ -20,6 +20,8 @@ struct room {
 	unsigned count;
 	uint16_t first;                 /* member list head (one-room doors) */
 	uint32_t irc_first;             /* IRC member list head (nodes below) */
+	uint16_t op;                    /* who opened it (entered it empty), while
+					 * still in it: IRC's @; else CONN_NONE */
 	pthread_mutex_t mu;
 };
 
@@ -53,4 +55,7 @@ uint32_t room_irc_next(uint32_t node);
 uint16_t nick_find(const char *nick, size_t len);  /* CONN_NONE if free */
 void nick_add(uint16_t c);                      /* conns[c].nick set */
 void nick_del(uint16_t c);
+/* each(c, arg) for every connection that holds a nick (chat_mu held):
+ * scans see only those, never a slot being opened or closed. */
+void nick_each(void (*each)(uint16_t c, void *arg), void *arg);
 #endif

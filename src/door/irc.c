@@ -24,7 +24,14 @@ enum {
 static uint8_t state[MAX_CONNS];
 static int64_t opened_ms[MAX_CONNS];    /* registration deadline's start */
 static int64_t pinged_ms[MAX_CONNS];
-uint8_t irc_away[MAX_CONNS];
+uint8_t irc_umode[MAX_CONNS];
+const char *irc_oper;
+unsigned irc_ping_s = IRC_PING_DEFAULT;
+
+unsigned irc_modes(uint16_t c)
+{
+	return conns[c].door == DOOR_IRC ? irc_umode[c] : 0;
+}
 static char username[MAX_CONNS][IRC_USER_MAX + 1];
 static char realname[MAX_CONNS][IRC_REAL_MAX + 1];
 
@@ -177,7 +184,7 @@ static void irc_open(uint16_t c)
 	line_open(c);
 	room_irc_reset(c);
 	state[c] = 0;
-	irc_away[c] = 0;
+	irc_umode[c] = 0;
 	username[c][0] = realname[c][0] = '\0';
 	opened_ms[c] = 0;
 	pinged_ms[c] = 0;
@@ -247,17 +254,20 @@ static void cap(uint16_t c, const struct irc_msg *m, unsigned *wake)
 	try_register(c, wake);
 }
 
+size_t irc_reason(const struct irc_msg *m, unsigned i, char *out)
+{
+	if (m->nparams <= i)
+		return 0;
+	size_t n = irc_strip_format(m->param[i], m->param_len[i], out);
+	return text_check(out, n) == TEXT_OK ? n : 0;
+}
+
 static enum door_step quit(uint16_t c, const struct irc_msg *m, unsigned *wake)
 {
 	char how[LINE_BUF + 16] = "quit";
 	char text[LINE_BUF];
-	size_t n = 0;
+	size_t n = irc_reason(m, 0, text);
 
-	if (m->nparams > 0) {
-		n = irc_strip_format(m->param[0], m->param_len[0], text);
-		if (text_check(text, n) != TEXT_OK)
-			n = 0;  /* a reason that breaks the input rules is left out */
-	}
 	if (n)
 		snprintf(how, sizeof how, "quit (%.*s)", (int)n, text);
 	if (chat_leave(c, how, wake) == CHAT_DEFER)
@@ -344,13 +354,14 @@ int irc_tick(uint16_t c, int64_t now, unsigned *wake)
 {
 	struct conn *k = &conns[c];
 	struct ireply r;
+	int64_t ping_ms = irc_ping_s * 1000;
 
 	if (!opened_ms[c])
 		opened_ms[c] = now;
 	if ((state[c] & PINGED) && k->last_input_ms >= pinged_ms[c])
 		state[c] &= ~PINGED;    /* it spoke: alive */
-	if ((!(state[c] & REG_DONE) && now - opened_ms[c] >= IRC_REG_MS) ||
-	    ((state[c] & PINGED) && now - pinged_ms[c] >= IRC_PONG_MS)) {
+	if ((!(state[c] & REG_DONE) && now - opened_ms[c] >= ping_ms / 2) ||
+	    ((state[c] & PINGED) && now - pinged_ms[c] >= ping_ms)) {
 		ir_start(&r, c, wake);
 		ir_line(&r, "ERROR :Closing link: %s", state[c] & REG_DONE ?
 			"ping timeout" : "registration timeout");
@@ -359,7 +370,7 @@ int irc_tick(uint16_t c, int64_t now, unsigned *wake)
 	}
 	if (state[c] & PINGED)
 		return 0;
-	if (now - k->last_input_ms >= IRC_PING_MS) {
+	if (now - k->last_input_ms >= ping_ms) {
 		state[c] |= PINGED;
 		pinged_ms[c] = now;
 		ir_start(&r, c, wake);

@@ -33,19 +33,27 @@ void ir_num(struct ireply *r, const char *num, const char *fmt, ...)
 void ir_line(struct ireply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void ir_end(struct ireply *r);
-/* Queue entries a reply may need; a command waits for them. */
-#define IRC_REPLY_LINES 24
 
 /* The commands of a registered client (irc_cmd.c): DOOR_DONE, or
  * DOOR_DEFER to be retried. */
 enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake);
 void irc_welcome(uint16_t c, unsigned *wake);
-/* 1 while c is away (AWAY), for WHOIS. */
-extern uint8_t irc_away[MAX_CONNS];
+/* c's IRC user modes (IRC_UMODE_*), 0 for a natter or web client; the
+ * table is written under chat_mu, as WHO and WHOIS of others read it. */
+extern uint8_t irc_umode[MAX_CONNS];
+unsigned irc_modes(uint16_t c);
+/* --irc-oper NAME:PASSWORD (NULL: no IRC operator) and --irc-ping. */
+extern const char *irc_oper;
+extern unsigned irc_ping_s;
 /* USER's username and real name of an IRC client; a natter or web client's
  * are its nick. */
 const char *irc_username(uint16_t c);
 const char *irc_realname(uint16_t c);
+
+/* Parameter i of m (a QUIT or PART reason) with its formatting removed,
+ * into out (LINE_BUF bytes); 0 if absent or it breaks natter's input
+ * rules (such a reason is left out). */
+size_t irc_reason(const struct irc_msg *m, unsigned i, char *out);
 
 /* Once a second from the loop: pings a quiet client; 1: cut it (it did
  * not answer, or did not register in time). */

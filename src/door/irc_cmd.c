@@ -11,7 +11,20 @@
 #include <string.h>
 
 #define P(i) (int)m->param_len[i], m->param[i]
+#define STR_(x) #x
+#define STR(x) STR_(x)  /* a limit's value in a string literal */
+#define P_(i) m->param[i], m->param_len[i]
 #define NAMES_WIDTH 400         /* bytes of nicks on one 353 line */
+
+/* 251 and 255. Invisible (+i) users are counted with the others: the
+ * count says nothing of who they are. */
+static void lusers(struct ireply *r)
+{
+	unsigned all = conn_count();
+
+	ir_num(r, "251", ":There are %u users on 1 server", all);
+	ir_num(r, "255", ":I have %u clients and 0 servers", all);
+}
 
 void irc_welcome(uint16_t c, unsigned *wake)
 {
@@ -21,15 +34,14 @@ void irc_welcome(uint16_t c, unsigned *wake)
 	ir_start(&r, c, wake);
 	ir_num(&r, "001", ":Welcome to natter, %s", nick);
 	ir_num(&r, "002", ":Your host is %s, running natter %s", host, NATTER_VERSION);
-	ir_num(&r, "003", ":This server speaks natter/1 and IRC");
-	ir_num(&r, "004", "%s natter-%s i bklmnost", host, NATTER_VERSION);
-	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX= CHANMODES=,,, "
-	       "NICKLEN=%d CHANNELLEN=%d CHANLIMIT=#:%d TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:%d,PART:%d,NAMES:%d "
-	       "NETWORK=natter :are supported by this server",
-	       NICK_MAX, ROOM_MAX + 1, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX, IRC_CHANNELS_MAX,
-	       IRC_CHANNELS_MAX);
-	ir_num(&r, "251", ":There are %u users and 0 invisible on 1 servers", conn_count());
-	ir_num(&r, "255", ":I have %u clients and 0 servers", conn_count());
+	ir_num(&r, "003", ":natter/1 and IRC");
+	ir_num(&r, "004", "%s natter-%s io o", host, NATTER_VERSION);
+	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,, NICKLEN="
+	       STR(NICK_MAX) " CHANNELLEN=%d CHANLIMIT=#:" STR(IRC_CHANNELS_MAX)
+	       " TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:" STR(IRC_CHANNELS_MAX) ",PART:" STR(IRC_CHANNELS_MAX)
+	       ",NAMES:" STR(IRC_CHANNELS_MAX) " NETWORK=natter :are supported by this server",
+	       ROOM_MAX + 1);  /* `#` and the room's name */
+	lusers(&r);
 	ir_num(&r, "422", ":MOTD File is missing");
 	ir_end(&r);
 }
@@ -41,6 +53,25 @@ static int channel(const char *s, size_t len, char *name)
 		return 0;
 	ascii_lower_copy(name, s + 1, len - 1);
 	return 1;
+}
+
+/* The length of the first item of a comma list. */
+static size_t item(const char *s, const char *end)
+{
+	const char *comma = memchr(s, ',', end - s);
+	return (comma ? comma : end) - s;
+}
+
+/* Is s (len) a natter room that has people (the lobby always)? Its
+ * name into name. */
+static int exists(const char *s, size_t len, char *name)
+{
+	if (!channel(s, len, name))
+		return 0;
+	pthread_mutex_lock(&chat_mu);
+	int r = room_find(name);
+	pthread_mutex_unlock(&chat_mu);
+	return r >= 0;
 }
 
 /* c's room of that name, or -1 (c's own places: its worker's to change). */
@@ -62,54 +93,62 @@ static void member_nicks(int r, void (*each)(uint16_t m, void *arg), void *arg)
 		each(IRCM_CONN(n), arg);
 }
 
+/* "@" for the member who opened room r (PREFIX=(o)@), else "". */
+static const char *op_sign(int r, uint16_t m)
+{
+	return r >= 0 && rooms[r].op == m ? "@" : "";
+}
+
 struct names_acc {
 	struct ireply *r;
-	const char *room;
-	char buf[NAMES_WIDTH + NICK_MAX + 2];
+	int room;
+	char buf[NAMES_WIDTH + NICK_MAX + 3];
 	size_t len;
 };
 
 static void names_one(uint16_t m, void *arg)
 {
 	struct names_acc *a = arg;
-	if (a->len + strlen(conns[m].nick) + 1 > NAMES_WIDTH) {
-		ir_num(a->r, "353", "= #%s :%.*s", a->room, (int)a->len, a->buf);
+	const char *name = rooms[a->room].name;
+	if (a->len + strlen(conns[m].nick) + 2 > NAMES_WIDTH) {
+		ir_num(a->r, "353", "= #%s :%.*s", name, (int)a->len, a->buf);
 		a->len = 0;
 	}
-	a->len += snprintf(a->buf + a->len, sizeof a->buf - a->len, "%s%s",
-			   a->len ? " " : "", conns[m].nick);
+	a->len += snprintf(a->buf + a->len, sizeof a->buf - a->len, "%s%s%s",
+			   a->len ? " " : "", op_sign(a->room, m), conns[m].nick);
 }
 
-static void names(struct ireply *r, const char *name)
+/* 353 for room `name`, and 366 after it if `end`. */
+static void names(struct ireply *r, const char *name, int end)
 {
-	struct names_acc a = { r, name, "", 0 };
-
 	pthread_mutex_lock(&chat_mu);
 	int rm = room_find(name);
+	struct names_acc a = { r, rm, "", 0 };
 	if (rm >= 0 && rooms[rm].count > 0) {
 		member_nicks(rm, names_one, &a);
 		if (a.len)
 			ir_num(r, "353", "= #%s :%.*s", name, (int)a.len, a.buf);
 	}
 	pthread_mutex_unlock(&chat_mu);
-	ir_num(r, "366", "#%s :End of /NAMES list", name);
+	if (end)
+		ir_num(r, "366", "#%s :End of /NAMES list", name);
 }
 
-/* NAMES #a,#b: one reply per room named; without a room, 366 alone. */
+/* NAMES #a,#b: the 353 lines of each room named, then one 366 naming
+ * them all (as Modern IRC has it); without a room, 366 alone. */
 static void names_list(const struct irc_msg *m, struct ireply *r)
 {
 	char name[ROOM_MAX + 1];
 	const char *s = m->nparams ? m->param[0] : "*", *end = s + (m->nparams ? m->param_len[0] : 1);
+	int all = end - s;
 
 	while (s < end) {
-		const char *comma = memchr(s, ',', end - s);
-		size_t len = (comma ? comma : end) - s;
+		size_t len = item(s, end);
 		if (channel(s, len, name))
-			names(r, name);
-		else
-			ir_num(r, "366", "%.*s :End of /NAMES list", (int)len, s);
+			names(r, name, 0);
 		s += len + 1;
 	}
+	ir_num(r, "366", "%.*s :End of /NAMES list", all, end - all);
 }
 
 static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r)
@@ -126,8 +165,7 @@ static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r
 		return DOOR_DONE;
 	}
 	while (s < end) {
-		const char *comma = memchr(s, ',', end - s);
-		size_t len = (comma ? comma : end) - s;
+		size_t len = item(s, end);
 		if (!channel(s, len, name)) {
 			ir_num(r, "403", "%.*s :No such channel", (int)len, s);
 		} else {
@@ -136,13 +174,13 @@ static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r
 				return DOOR_DEFER;     /* rooms joined stay joined */
 			case IRC_OK:
 				ir_end(r);              /* after its JOIN */
-				names(r, name);
+				names(r, name, 1);
 				break;
 			case IRC_TOO_MANY:
 				ir_num(r, "405", "#%s :You have joined too many channels", name);
 				break;
 			case IRC_ROOM_LIMIT:
-				ir_num(r, "479", "#%s :Cannot join channel: no more rooms can be made now",
+				ir_num(r, "479", "#%s :Cannot join channel (room table full)",
 				       name);
 				break;
 			default:
@@ -158,34 +196,17 @@ static enum door_step part(uint16_t c, const struct irc_msg *m, struct ireply *r
 {
 	char name[ROOM_MAX + 1], reason[LINE_BUF];
 	const char *s = m->param[0], *end = s + m->param_len[0];
-	size_t rlen = 0;
-
-	if (m->nparams > 1) {   /* a reason that breaks the input rules is left out */
-		rlen = irc_strip_format(m->param[1], m->param_len[1], reason);
-		if (text_check(reason, rlen) != TEXT_OK)
-			rlen = 0;
-	}
+	size_t rlen = irc_reason(m, 1, reason);
 
 	while (s < end) {
-		const char *comma = memchr(s, ',', end - s);
-		size_t len = (comma ? comma : end) - s;
-		if (!channel(s, len, name)) {
+		size_t len = item(s, end);
+		enum irc_result res = IRC_NOT_IN;
+		if (channel(s, len, name) && (res = chat_irc_part(c, name, reason, rlen, r->wake)) == IRC_DEFER)
+			return DOOR_DEFER;
+		if (res == IRC_NOT_IN && exists(s, len, name))
+			ir_num(r, "442", "#%s :You're not on that channel", name);
+		else if (res == IRC_NOT_IN)
 			ir_num(r, "403", "%.*s :No such channel", (int)len, s);
-		} else {
-			switch (chat_irc_part(c, name, reason, rlen, r->wake)) {
-			case IRC_DEFER: return DOOR_DEFER;
-			case IRC_NOT_IN:
-				pthread_mutex_lock(&chat_mu);
-				int exists = room_find(name) >= 0;
-				pthread_mutex_unlock(&chat_mu);
-				if (exists)
-					ir_num(r, "442", "#%s :You're not on that channel", name);
-				else
-					ir_num(r, "403", "#%s :No such channel", name);
-				break;
-			default: break;
-			}
-		}
 		s += len + 1;
 	}
 	return DOOR_DONE;
@@ -201,7 +222,7 @@ static enum door_step message(uint16_t c, const struct irc_msg *m, struct ireply
 
 	if (m->nparams < 1) {
 		if (!notice)
-			ir_num(r, "411", ":No recipient given (%s)", notice ? "NOTICE" : "PRIVMSG");
+			ir_num(r, "411", ":No recipient given (PRIVMSG)");
 		return DOOR_DONE;
 	}
 	if (m->nparams < 2 || m->param_len[1] == 0) {
@@ -264,53 +285,91 @@ static enum door_step message(uint16_t c, const struct irc_msg *m, struct ireply
 	return chat_handle(c, &a, r->wake) == CHAT_DEFER ? DOOR_DEFER : DOOR_DONE;
 }
 
+/* k's j-th room (j < IRC_CHANNELS_MAX), or -1: a natter or web client's
+ * one room is its 0th. */
+static int nth_room(uint16_t k, unsigned j)
+{
+	if (conns[k].door == DOOR_IRC)
+		return room_irc_room(k, j);
+	return j == 0 && conns[k].room != CONN_NONE ? conns[k].room : -1;
+}
+
+/* Does c see m in a WHO by room or mask? Not if m is invisible (+i) and
+ * shares no room with c, unless c is an operator. */
+static int visible(uint16_t c, uint16_t m)
+{
+	if (!(irc_modes(m) & IRC_UMODE_INVISIBLE) || m == c || (irc_modes(c) & IRC_UMODE_OPER))
+		return 1;
+	for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++)
+		if (nth_room(m, i) >= 0 && room_irc_has(nth_room(m, i), c))
+			return 1;
+	return 0;
+}
+
 struct who_acc {
 	struct ireply *r;
-	const char *room;
+	uint16_t asker;
+	int room;               /* the room asked for; -1: each user's first */
+	unsigned shown;
+	int named;              /* WHO nick: shown even if invisible */
+	const char *mask;       /* WHO by mask or nick */
+	int mlen;
 };
 
 static void who_one(uint16_t m, void *arg)
 {
 	struct who_acc *a = arg;
-	const char *n = conns[m].nick;
-	ir_num(a->r, "352", "%s%s %s natter %s %s %c :0 %s", a->room[0] == '*' ? "" : "#",
-	       a->room, irc_username(m), chat_hostname(), n,
-	       irc_away[m] && conns[m].door == DOOR_IRC ? 'G' : 'H', irc_realname(m));
+	int rm = a->room;
+	unsigned md = irc_modes(m);
+
+	for (unsigned j = 0; rm < 0 && j < IRC_CHANNELS_MAX; j++)
+		rm = nth_room(m, j);    /* WHO by nick or mask: its first room */
+
+	if ((!a->named && !visible(a->asker, m)) || a->shown++ >= IRC_WHO_MAX)
+		return;
+	ir_num(a->r, "352", "%s%s %s natter %s %s %c%s%s :0 %s", rm >= 0 ? "#" : "",
+	       rm >= 0 ? rooms[rm].name : "*", irc_username(m), chat_hostname(), conns[m].nick,
+	       md & IRC_UMODE_AWAY ? 'G' : 'H', md & IRC_UMODE_OPER ? "*" : "", op_sign(rm, m),
+	       irc_realname(m));
 }
 
+static void who_match(uint16_t k, void *arg)
+{
+	struct who_acc *a = arg;
+	if (irc_mask_match(a->mask, a->mlen, conns[k].nick))
+		who_one(k, a);
+}
+
+/* WHO #room, WHO nick (always answered), WHO mask (`*` and `?`; `0` is
+ * `*`): users of any door. */
 static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
 {
 	char name[ROOM_MAX + 1];
 	const char *mask = m->nparams ? m->param[0] : "*";
 	int mlen = m->nparams ? (int)m->param_len[0] : 1;
+	int all = mlen == 1 && *mask == '0';
+	struct who_acc a = { r, c, -1, 0, 0, all ? "*" : mask, all ? 1 : mlen };
 
 	pthread_mutex_lock(&chat_mu);
 	if (channel(mask, mlen, name)) {
-		int rm = room_find(name);
-		struct who_acc a = { r, name };
-		if (rm >= 0)
-			member_nicks(rm, who_one, &a);
+		a.room = room_find(name);
+		if (a.room >= 0)
+			member_nicks(a.room, who_one, &a);
 	} else {
-		uint16_t k = nick_find(mask, mlen);
-		if (k != CONN_NONE && conns[k].nick[0]) {
-			struct who_acc a = { r, "*" };
-			int rm = conns[k].room != CONN_NONE ? conns[k].room : -1;
-			for (unsigned j = 0; rm < 0 && conns[k].door == DOOR_IRC && j < IRC_CHANNELS_MAX; j++)
-				rm = room_irc_room(k, j);
-			if (rm >= 0)
-				a.room = rooms[rm].name;
-			who_one(k, &a);
-		}
+		/* a nick asked for by name is shown, +i or not */
+		a.named = !memchr(mask, '*', mlen) && !memchr(mask, '?', mlen) && !all;
+		nick_each(who_match, &a);
 	}
 	pthread_mutex_unlock(&chat_mu);
-	ir_num(r, "315", "%.*s :End of WHO list", mlen, mask);
+	ir_num(r, "315", "%.*s :End of WHO list%s", mlen, mask,
+	       a.shown > IRC_WHO_MAX ? " (cut short)" : "");
 }
 
 static void whois(const struct irc_msg *m, struct ireply *r)
 {
 	const struct irc_msg *q = m;
 	unsigned i = q->nparams > 1 ? 1 : 0;    /* WHOIS [server] nick */
-	char chans[IRC_CHANNELS_MAX * (ROOM_MAX + 2) + 1] = "";
+	char chans[IRC_CHANNELS_MAX * (ROOM_MAX + 3) + 1] = "";
 
 	pthread_mutex_lock(&chat_mu);
 	uint16_t k = nick_find(q->param[i], q->param_len[i]);
@@ -319,22 +378,30 @@ static void whois(const struct irc_msg *m, struct ireply *r)
 	} else {
 		const char *n = conns[k].nick;
 		ir_num(r, "311", "%s %s natter * :%s", n, irc_username(k), irc_realname(k));
-		if (conns[k].room != CONN_NONE)
-			snprintf(chans, sizeof chans, "#%s", rooms[conns[k].room].name);
-		for (unsigned j = 0; conns[k].door == DOOR_IRC && j < IRC_CHANNELS_MAX; j++) {
-			int rm = room_irc_room(k, j);
+		for (unsigned j = 0; j < IRC_CHANNELS_MAX; j++) {
+			int rm = nth_room(k, j);
 			if (rm >= 0)
-				snprintf(chans + strlen(chans), sizeof chans - strlen(chans), "%s#%s",
-					 chans[0] ? " " : "", rooms[rm].name);
+				snprintf(chans + strlen(chans), sizeof chans - strlen(chans), "%s%s#%s",
+					 chans[0] ? " " : "", op_sign(rm, k), rooms[rm].name);
 		}
 		if (chans[0])
 			ir_num(r, "319", "%s :%s", n, chans);
 		ir_num(r, "312", "%s %s :natter", n, chat_hostname());
-		if (conns[k].door == DOOR_IRC && irc_away[k])
+		if (irc_modes(k) & IRC_UMODE_OPER)
+			ir_num(r, "313", "%s :is an IRC operator", n);
+		if (irc_modes(k) & IRC_UMODE_AWAY)
 			ir_num(r, "301", "%s :away", n);
 	}
 	pthread_mutex_unlock(&chat_mu);
 	ir_num(r, "318", "%.*s :End of /WHOIS list", (int)q->param_len[i], q->param[i]);
+}
+
+/* c's own modes: others' WHO and WHOIS read them under chat_mu. */
+static void set_umode(uint16_t c, unsigned modes)
+{
+	pthread_mutex_lock(&chat_mu);
+	irc_umode[c] = modes;
+	pthread_mutex_unlock(&chat_mu);
 }
 
 static void mode(uint16_t c, const struct irc_msg *m, struct ireply *r)
@@ -342,16 +409,20 @@ static void mode(uint16_t c, const struct irc_msg *m, struct ireply *r)
 	char name[ROOM_MAX + 1];
 
 	if (m->param[0][0] != '#') {
+		int to = m->nparams > 1 ? irc_umode_apply(m->param[1], m->param_len[1], irc_umode[c]) :
+			 irc_umode[c];
 		if (!ascii_caseeq(m->param[0], m->param_len[0], conns[c].nick, strlen(conns[c].nick)))
 			ir_num(r, "502", ":Cannot change mode for other users");
-		else
-			ir_num(r, "221", "+");
+		else if (to < 0)
+			ir_num(r, "501", ":Unknown MODE flag");
+		else {          /* a change, or a query: c's modes as they now are */
+			set_umode(c, to);
+			ir_num(r, "221", "+%s%s", to & IRC_UMODE_INVISIBLE ? "i" : "",
+			       to & IRC_UMODE_OPER ? "o" : "");
+		}
 		return;
 	}
-	pthread_mutex_lock(&chat_mu);
-	int exists = channel(m->param[0], m->param_len[0], name) && room_find(name) >= 0;
-	pthread_mutex_unlock(&chat_mu);
-	if (!exists)
+	if (!exists(P_(0), name))
 		ir_num(r, "403", "%.*s :No such channel", P(0));
 	else if (m->nparams == 1)
 		ir_num(r, "324", "#%s +", name);
@@ -360,6 +431,31 @@ static void mode(uint16_t c, const struct irc_msg *m, struct ireply *r)
 		ir_num(r, "368", "#%s :End of channel ban list", name);
 	else
 		ir_num(r, "482", "#%s :natter rooms have no modes", name);
+}
+
+/* OPER NAME PASSWORD: natterd's operator, if --irc-oper named one: marked
+ * in WHO (`*`) and WHOIS (313), and sees every user in WHO, +i or not. */
+static void oper(uint16_t c, const struct irc_msg *m, struct ireply *r)
+{
+	char given[2 * IRC_LINE_MAX];
+	unsigned diff = 1;
+
+	if (!irc_oper) {
+		ir_num(r, "491", ":No O-lines for your host");
+		return;
+	}
+	size_t n = snprintf(given, sizeof given, "%.*s:%.*s", P(0), P(1));
+	if (n == strlen(irc_oper)) {     /* the same time for any wrong byte */
+		diff = 0;
+		for (size_t i = 0; i < n; i++)
+			diff |= (unsigned char)(given[i] ^ irc_oper[i]);
+	}
+	if (diff) {
+		ir_num(r, "464", ":Password incorrect");
+		return;
+	}
+	set_umode(c, irc_umode[c] | IRC_UMODE_OPER);
+	ir_num(r, "381", ":You are now an IRC operator");
 }
 
 static void ison(const struct irc_msg *m, struct ireply *r, int userhost)
@@ -389,7 +485,7 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 {
 	static const struct { const char *cmd; unsigned min; } need[] = {
 		{ "JOIN", 1 }, { "PART", 1 }, { "WHOIS", 1 }, { "MODE", 1 },
-		{ "TOPIC", 1 }, { "ISON", 1 }, { "USERHOST", 1 },
+		{ "TOPIC", 1 }, { "ISON", 1 }, { "USERHOST", 1 }, { "OPER", 2 },
 	};
 	struct ireply r;
 	enum door_step st = DOOR_DONE;
@@ -416,10 +512,9 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 		who(c, m, &r);
 	else if (irc_is(m, "WHOIS"))
 		whois(m, &r);
-	else if (irc_is(m, "LUSERS")) {
-		ir_num(&r, "251", ":There are %u users and 0 invisible on 1 servers", conn_count());
-		ir_num(&r, "255", ":I have %u clients and 0 servers", conn_count());
-	} else if (irc_is(m, "MOTD"))
+	else if (irc_is(m, "LUSERS"))
+		lusers(&r);
+	else if (irc_is(m, "MOTD"))
 		ir_num(&r, "422", ":MOTD File is missing");
 	else if (irc_is(m, "MODE"))
 		mode(c, m, &r);
@@ -428,14 +523,15 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 	else if (irc_is(m, "TOPIC"))
 		ir_num(&r, "482", "%.*s :natter rooms have no topic", (int)m->param_len[0], m->param[0]);
 	else if (irc_is(m, "AWAY")) {
-		pthread_mutex_lock(&chat_mu);   /* WHO and WHOIS of others read it */
-		irc_away[c] = m->nparams > 0 && m->param_len[0] > 0;
-		pthread_mutex_unlock(&chat_mu);
-		if (irc_away[c])
+		int away = m->nparams > 0 && m->param_len[0] > 0;
+		set_umode(c, (irc_umode[c] & ~IRC_UMODE_AWAY) | away);
+		if (away)
 			ir_num(&r, "306", ":You have been marked as being away");
 		else
 			ir_num(&r, "305", ":You are no longer marked as being away");
-	} else if (irc_is(m, "ISON"))
+	} else if (irc_is(m, "OPER"))
+		oper(c, m, &r);
+	else if (irc_is(m, "ISON"))
 		ison(m, &r, 0);
 	else if (irc_is(m, "USERHOST"))
 		ison(m, &r, 1);

@@ -94,3 +94,44 @@ size_t utf8_fit(const char *s, size_t len, size_t max)
 		n--;
 	return n;
 }
+
+int irc_mask_match(const char *p, size_t len, const char *s)
+{
+	size_t i = 0, j = 0, star = len, back = 0;
+
+	/* Greedy, with one way back: the last `*` takes one more character. */
+	while (s[j]) {
+		if (i < len && p[i] == '*') {
+			star = i++;
+			back = j;
+		} else if (i < len && (p[i] == '?' || ascii_lower(p[i]) == ascii_lower(s[j]))) {
+			i++;
+			j++;
+		} else if (star < len) {
+			i = star + 1;
+			j = ++back;
+		} else {
+			return 0;
+		}
+	}
+	while (i < len && p[i] == '*')
+		i++;
+	return i == len;
+}
+
+int irc_umode_apply(const char *s, size_t len, unsigned modes)
+{
+	int plus = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '+' || s[i] == '-')
+			plus = s[i] == '+';
+		else if (s[i] == 'i')
+			modes = plus ? modes | IRC_UMODE_INVISIBLE : modes & ~IRC_UMODE_INVISIBLE;
+		else if (s[i] != 'o')
+			return -1;
+		else if (!plus)
+			modes &= ~IRC_UMODE_OPER;
+	}
+	return modes;
+}

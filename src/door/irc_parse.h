@@ -23,6 +23,18 @@ int irc_parse(const char *line, size_t len, struct irc_msg *m);
 /* Is the command (any case) this upper-case word? */
 int irc_is(const struct irc_msg *m, const char *upper);
 
+/* Is nick matched by a WHO mask: `*` any run, `?` any one character,
+ * ASCII case ignored? */
+int irc_mask_match(const char *mask, size_t len, const char *nick);
+
+/* A connection's IRC user modes: away (AWAY, no mode letter), invisible
+ * (+i: left out of WHO for those who share no room with it) and operator
+ * (+o: OPER with --irc-oper's name and password). */
+enum { IRC_UMODE_AWAY = 1, IRC_UMODE_INVISIBLE = 2, IRC_UMODE_OPER = 4 };
+/* A user MODE change (`+i`, `-i`, `-o`, `+i-o`...) applied to modes; -1 if
+ * it names a mode natter lacks. `+o` is ignored: only OPER makes an
+ * operator (as RFC 2812 has it). */
+int irc_umode_apply(const char *s, size_t len, unsigned modes);
 /* Removes IRC's formatting codes (bold, colour with its digits, hex
  * colour, italic, underline, strike, monospace, reverse, reset) from s
  * into out (at least len bytes); returns the new length. */

@@ -84,27 +84,18 @@ static void event(struct out *o, const char *s, size_t len, const char *room)
 	if (nl >= len || nl > NICK_MAX)
 		return;         /* not an event IRC shows */
 	snprintf(head, sizeof head, ":%.*s!%.*s@natter ", (int)nl, nick, (int)nl, nick);
-	if (starts(rest, rlen, "joined ") && room) {
-		puts_(o, head);
-		puts_(o, "JOIN #");
-		puts_(o, room);
-		put(o, "\r\n", 2);
-	} else if (starts(rest, rlen, "left ") && room) {
-		puts_(o, head);
-		puts_(o, "PART #");
-		puts_(o, room);
-		put(o, "\r\n", 2);
-	} else if (starts(rest, rlen, "quit (") && rest[rlen - 1] == ')') {
+	if (starts(rest, rlen, "quit (") && rest[rlen - 1] == ')') {
 		strcat(head, "QUIT :Quit: ");
 		lines(o, head, rest + 6, rlen - 7, "");
 	} else if (starts(rest, rlen, "quit") || starts(rest, rlen, "disconnected")) {
 		strcat(head, "QUIT :");
 		lines(o, head, rest, rlen, "");
 	} else if (starts(rest, rlen, "is now known as ")) {
-		puts_(o, head);
-		puts_(o, "NICK :");
-		put(o, rest + 16, rlen - 16);
-		put(o, "\r\n", 2);
+		strcat(head, "NICK :");
+		lines(o, head, rest + 16, rlen - 16, "");
+	} else if (room && (starts(rest, rlen, "joined ") || starts(rest, rlen, "left "))) {
+		strcat(head, rest[0] == 'j' ? "JOIN #" : "PART #");
+		lines(o, head, room, strlen(room), "");
 	}
 }
 

@@ -5,7 +5,10 @@
 #include "core/metrics.h"
 #include "door/door.h"
 #include "util/log.h"
+#include "util/testhook.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -15,10 +18,27 @@
 #include <unistd.h>
 
 #define ACCEPTS_PER_TURN 16     /* so one worker does not take every client */
-#define ACCEPT_PAUSE_MS 200     /* after EMFILE: wait, do not spin */
+#define ACCEPT_PAUSE_MS 200     /* after EMFILE with no reserve: wait, do not spin */
+
+/* One descriptor held back for EMFILE: closed to accept the connect at
+ * the head of the listen queue, which is refused at once, then opened
+ * again. So a queue full of a flood's dead connects drains in
+ * microseconds, and a live client is told `! full:` rather than left
+ * waiting unanswered. -1 while it is out (then accepts pause). */
+static int reserve_fd = -1;
+static pthread_mutex_t reserve_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void reserve_take_back(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
 void listeners_watch(struct worker *w, int on)
 {
+	pthread_mutex_lock(&reserve_mu);
+	reserve_take_back();    /* at start, and after a pause */
+	pthread_mutex_unlock(&reserve_mu);
 	for (unsigned i = 0; i < nlisteners; i++) {
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = TAG_LISTEN + i };
 		epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listeners[i].fd, &ev);
@@ -34,6 +54,9 @@ static void set_client_options(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	int sndbuf = (int)test_hook_value(HOOK_SNDBUF);
+	if (sndbuf)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 }
 
 static void peer_of(const struct sockaddr_storage *ss, struct peer *p)
@@ -67,6 +90,28 @@ static void refuse(int fd, enum door_kind door, const char *line)
 	else
 		send_now(fd, line);
 	close_gently(fd);
+}
+
+/* Out of descriptors: the head of the listen queue is accepted through the
+ * reserve and refused. 1: one was; 0: the queue is empty; -1: no reserve. */
+static int refuse_with_reserve(int lfd, enum door_kind door)
+{
+	int done = -1;
+
+	pthread_mutex_lock(&reserve_mu);
+	if (reserve_fd >= 0) {
+		close(reserve_fd);
+		reserve_fd = -1;
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		done = fd >= 0;
+		if (fd >= 0) {
+			metric_add(&metrics.refusals[REFUSE_FULL]);
+			refuse(fd, door, "! full: the server is out of descriptors\n");
+		}
+		reserve_take_back();
+	}
+	pthread_mutex_unlock(&reserve_mu);
+	return done;
 }
 
 static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
@@ -131,13 +176,20 @@ void accept_some(struct worker *w, const struct listener *l, int64_t now, unsign
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			/* Out of descriptors: stop accepting for a moment rather
-			 * than spin on a listener that stays readable. */
-			if (now - w->emfile_logged_ms >= 10000) {
-				log_warn("accept: %s; pausing accepts", strerror(errno));
-				w->emfile_logged_ms = now;
-			}
+		int e = errno;
+		if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
+			return;         /* EAGAIN: the queue is empty */
+		if (now - w->emfile_logged_ms >= 10000) {
+			log_warn("accept: %s; refusing connects while it lasts", strerror(e));
+			w->emfile_logged_ms = now;
+		}
+		int r = e == ENOBUFS || e == ENOMEM ? -1 : refuse_with_reserve(lfd, l->door);
+		if (r > 0)
+			continue;       /* at most ACCEPTS_PER_TURN a turn */
+		if (r < 0) {
+			/* No reserve, or out of memory: stop accepting for a
+			 * moment rather than spin on a listener that stays
+			 * readable. */
 			listeners_watch(w, 0);
 			w->accept_paused = 1;
 			w->accept_resume_ms = now + ACCEPT_PAUSE_MS;

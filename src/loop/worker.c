@@ -33,15 +33,7 @@ int64_t now_ms(void)
 void worker_mark(uint16_t c, unsigned *wake)
 {
 	struct worker *w = &workers[conns[c].worker];
-	atomic_ulong *word = &w->dirty[c / WORD_BITS];
-	unsigned long bit = 1UL << (c % WORD_BITS);
-
-	/* Always the read-modify-write, never "skip if the bit looks set":
-	 * a plain load could be ordered before our caller's store of
-	 * out_tail, see a bit the worker is just clearing, and leave the line
-	 * queued until the next one comes. The RMW orders against the
-	 * worker's atomic_exchange of the word. */
-	atomic_fetch_or(word, bit);
+	dirty_mark(w->dirty, c);       /* loop/dirty.h: why always the RMW */
 	*wake |= 1u << w->id;
 }
 
@@ -113,9 +105,7 @@ static void run_ready(struct worker *w, int64_t now, unsigned *wake)
 static void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 {
 	for (unsigned i = 0; i < DIRTY_WORDS; i++) {
-		if (!atomic_load_explicit(&w->dirty[i], memory_order_relaxed))
-			continue;
-		unsigned long bits = atomic_exchange(&w->dirty[i], 0);
+		unsigned long bits = dirty_take(w->dirty, i);
 		while (bits) {
 			uint16_t c = i * WORD_BITS + __builtin_ctzl(bits);
 			bits &= bits - 1;

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include "core/conn.h"
 #include "loop/worker.h"
+#include "loop/dirty.h"
 
-#define WORD_BITS (sizeof(unsigned long) * 8)
 #define DIRTY_WORDS ((MAX_CONNS + WORD_BITS - 1) / WORD_BITS)
 #define TAG_WAKE 0xffffffffu
 #define TAG_LISTEN 0x10000u     /* + listener index; below: a connection */

@@ -15,6 +15,8 @@ static const char usage_text[] =
 "      --irc PORT           IRC door's port (default 6667; if that is in use,\n"
 "                           the door stays closed with a warning)\n"
 "      --no-irc             no IRC door\n"
+"      --irc-ping SECS      IRC keep-alive (default %u)\n"
+"      --irc-oper NAME:PASS IRC OPER login (default none)\n"
 "  -b, --bind ADDR          listen on ADDR only; repeatable\n"
 "                           (default: every IPv4 and IPv6 address)\n"
 "  -c, --max-conns N        connection limit (default and maximum: the\n"
@@ -82,6 +84,8 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		{ "idle-timeout", required_argument, 0, 'I' },
 		{ "irc", required_argument, 0, 'i' },
 		{ "no-irc", no_argument, 0, 'n' },
+		{ "irc-ping", required_argument, 0, 'G' },
+		{ "irc-oper", required_argument, 0, 'o' },
 		{ "web", required_argument, 0, 'W' },
 		{ "no-web", no_argument, 0, 'N' },
 		{ "web-origin", required_argument, 0, 'O' },
@@ -97,6 +101,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->port = DEFAULT_PORT;
 	cfg->irc_port = DEFAULT_IRC_PORT;
+	cfg->irc_ping = IRC_PING_DEFAULT;
 	cfg->max_conns = MAX_CONNS;
 	cfg->workers = cpu_count() < DEFAULT_WORKERS_CAP ? cpu_count() : DEFAULT_WORKERS_CAP;
 	cfg->rate = DEFAULT_RATE;
@@ -123,6 +128,12 @@ void config_parse(struct config *cfg, int argc, char **argv)
 			cfg->irc_port_given = 1;
 			break;
 		case 'n': cfg->no_irc = 1; break;
+		case 'G': cfg->irc_ping = number(optarg, 2, IRC_PING_LIMIT, "--irc-ping"); break;
+		case 'o':
+			if (!strchr(optarg, ':'))
+				usage_error("bad --irc-oper '%s' (NAME:PASSWORD)", optarg);
+			cfg->irc_oper = optarg;
+			break;
 		case 'H':
 			if (!*optarg || strpbrk(optarg, " \t\r\n") || strlen(optarg) > 64)
 				usage_error("bad host name '%s' (no spaces, at most 64 bytes)", optarg);
@@ -149,7 +160,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case 'Y': cfg->history = number(optarg, 0, HISTORY_MAX, "--history"); break;
 		case 'h':
-			printf(usage_text, MAX_CONNS, DEFAULT_WORKERS_CAP, MAX_WORKERS, DEFAULT_RATE,
+			printf(usage_text, IRC_PING_DEFAULT, MAX_CONNS, DEFAULT_WORKERS_CAP, MAX_WORKERS, DEFAULT_RATE,
 			       DEFAULT_WEB_PORT, HISTORY_DEFAULT, HISTORY_MAX);
 			exit(0);
 		case 'V':

@@ -10,6 +10,8 @@ struct config {
 	unsigned port;
 	unsigned irc_port;              /* 0 with no_irc: the IRC door is closed */
 	int irc_port_given, no_irc;
+	unsigned irc_ping;              /* --irc-ping, seconds */
+	const char *irc_oper;           /* --irc-oper NAME:PASSWORD, or NULL */
 	unsigned max_conns;
 	unsigned workers;
 	unsigned rate, burst;           /* lines/s; 0: no limit */

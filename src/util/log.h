@@ -10,6 +10,10 @@ void log_init(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#ifdef NATTER_CHECKS
+/* Test builds, before an abort: written now, not queued (see log.c). */
+void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#endif
 /* Between these, lines are queued for the main thread (see log.c); it
  * calls log_tick() from its wait loop, at least once a second and when
  * LOG_WAKE_SIGNAL (blocked in every thread, taken by its sigtimedwait)

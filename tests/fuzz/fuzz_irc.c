@@ -12,7 +12,12 @@
  * - irc_render of `<nick> TEXT` and `* nick TEXT` (TEXT valid UTF-8 with
  *   no control characters, as natter accepts it): every output line ends
  *   with CR LF, is at most 512 bytes, and the pieces of text put together
- *   give TEXT back, whole. */
+ *   give TEXT back, whole.
+ * - irc_mask_match of the line as a mask against its own halves as nicks:
+ *   stays inside both; any string matches itself and `*`; a mask with no
+ *   `*` or `?` matches only a string of its own length.
+ * - irc_umode_apply: -1 or modes with no bit but the three defined, and
+ *   `+o` never makes an operator. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +90,23 @@ static void check_render(const char *text, size_t len, int action)
 	CHECK(glen == len && memcmp(got, text, len) == 0);
 }
 
+static void check_mask(const char *s, size_t len)
+{
+	char *nick = malloc(len + 1);
+	memcpy(nick, s, len);
+	nick[len] = '\0';
+	size_t n = strlen(nick);        /* a NUL-ended nick: up to the first NUL */
+	CHECK(irc_mask_match(nick, n, nick));
+	CHECK(irc_mask_match("*", 1, nick));
+	int m = irc_mask_match(s, len, nick + n / 2);
+	if (m && !memchr(s, '*', len) && !memchr(s, '?', len))
+		CHECK(len == strlen(nick + n / 2));
+	free(nick);
+	int modes = irc_umode_apply(s, len, 0);
+	CHECK(modes == -1 || (modes & ~(IRC_UMODE_AWAY | IRC_UMODE_INVISIBLE | IRC_UMODE_OPER)) == 0);
+	CHECK(modes == -1 || !(modes & IRC_UMODE_OPER));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, 0, size);
@@ -93,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(line, data, l1);
 	check_parse(line, l1);
 	check_strip(line, l1);
+	check_mask(line, l1);
 	size_t fit = utf8_fit(line, l1, l1 / 2);
 	CHECK(fit <= (l1 / 2 ? l1 / 2 : 0) || fit == l1);
 	if (text_check(line, l1) == TEXT_OK && fit < l1 && fit > 0)

@@ -22,7 +22,7 @@ class NatterdController(BaseServerController, DirectoryBasedController):
     isupport = {
         "CASEMAPPING": "ascii",
         "CHANTYPES": "#",
-        "PREFIX": "",
+        "PREFIX": "(o)@",
         "CHANMODES": ",,,",
         "NICKLEN": "16",
         "CHANNELLEN": "17",
@@ -62,7 +62,7 @@ class NatterdController(BaseServerController, DirectoryBasedController):
             self.faketime_enabled = True
         self.proc = self.execute(
             [*faketime_cmd, natterd, "-p", "0", "--irc", str(port), *binds,
-             "-H", "My.Little.Server", "-q"],
+             "-H", "My.Little.Server", "-q", "--irc-oper", "operuser:operpassword"],
         )
 
 

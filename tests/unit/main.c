@@ -1,5 +1,5 @@
 /* Unit tests of the pure protocol code: text rules, framing, parsing;
- * and of the room history ring. */
+ * of the room history ring; and the dirty bitmap's protocol. */
 #include "check.h"
 
 int check_failures;
@@ -31,6 +31,8 @@ void test_irc_strip(void);
 void test_irc_utf8_fit(void);
 void test_irc_render(void);
 void test_irc_split(void);
+void test_irc_mask(void);
+void test_irc_umode(void);
 void test_parse_history(void);
 void test_history_ring(void);
 void test_history_keep_limits(void);
@@ -38,6 +40,7 @@ void test_inflate_vectors(void);
 void test_decimal_parse(void);
 void test_inflate_page(void);
 void test_http_accept_encoding(void);
+void test_dirty_no_lost_mark(void);
 
 int main(void)
 {
@@ -67,6 +70,8 @@ int main(void)
 	RUN(test_irc_utf8_fit);
 	RUN(test_irc_render);
 	RUN(test_irc_split);
+	RUN(test_irc_mask);
+	RUN(test_irc_umode);
 	RUN(test_parse_history);
 	RUN(test_history_ring);
 	RUN(test_history_keep_limits);
@@ -74,5 +79,6 @@ int main(void)
 	RUN(test_decimal_parse);
 	RUN(test_inflate_page);
 	RUN(test_http_accept_encoding);
+	RUN(test_dirty_no_lost_mark);
 	return check_failures != 0;
 }

@@ -126,3 +126,35 @@ void test_irc_split(void)
 	CHECK(lines == 2);
 	CHECK(glen == 510 && memcmp(got, line + strlen(nick) + 3, 510) == 0);
 }
+
+/* WHO masks: `*` any run, `?` one character, ASCII case ignored. */
+void test_irc_mask(void)
+{
+	CHECK(irc_mask_match("*", 1, "coolNick"));
+	CHECK(irc_mask_match("coolni*", 7, "coolNick"));
+	CHECK(irc_mask_match("COOLNICK", 8, "coolNick"));
+	CHECK(irc_mask_match("c?olN*k", 7, "coolNick"));
+	CHECK(irc_mask_match("*a*b*", 5, "xxaxxbxx"));
+	CHECK(irc_mask_match("*ab", 3, "aab"));         /* the `*` backs off */
+	CHECK(irc_mask_match("a**", 3, "a"));
+	CHECK(!irc_mask_match("coolni", 6, "coolNick"));        /* no prefix match */
+	CHECK(!irc_mask_match("?", 1, "ab"));
+	CHECK(!irc_mask_match("*c", 2, "cab"));
+	CHECK(!irc_mask_match("", 0, "a"));
+	CHECK(irc_mask_match("eva*x", 4, "evan"));      /* the length counts, not the NUL */
+	CHECK(!irc_mask_match("evan", 3, "evan"));
+}
+
+void test_irc_umode(void)
+{
+	const unsigned I = IRC_UMODE_INVISIBLE, O = IRC_UMODE_OPER, A = IRC_UMODE_AWAY;
+	CHECK(irc_umode_apply("+i", 2, 0) == (int)I);
+	CHECK(irc_umode_apply("i", 1, 0) == (int)I);
+	CHECK(irc_umode_apply("-i", 2, I | A) == (int)A);       /* away is no mode letter */
+	CHECK(irc_umode_apply("+o", 2, 0) == 0);                /* only OPER makes one */
+	CHECK(irc_umode_apply("-o", 2, O | I) == (int)I);
+	CHECK(irc_umode_apply("+i-o", 4, O) == (int)I);
+	CHECK(irc_umode_apply("+w", 2, 0) == -1);
+	CHECK(irc_umode_apply("+iw", 3, 0) == -1);
+	CHECK(irc_umode_apply("", 0, O) == (int)O);
+}
