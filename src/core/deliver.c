@@ -72,27 +72,18 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip, unsigned *wake)
 {
 	uint16_t form = given;
-	unsigned k = 0;
 
-	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n))
-		k += IRCM_CONN(n) != skip && live(IRCM_CONN(n));
-	if (k == 0)
-		return;
-	if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
-		return;         /* not a line IRC shows, or the pool is dry */
-	/* One reference for each, taken at once as for natter members. */
-	msg_ref(form, k);
 	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n)) {
 		uint16_t c = IRCM_CONN(n);
 		if (c == skip || !live(c))
 			continue;
+		if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
+			return;         /* not a line IRC shows, or the pool is dry */
+		msg_ref(form, 1);
 		conn_push(c, form);
 		worker_mark(c, wake);
-		k--;
 	}
-	while (k-- > 0)         /* members cut meanwhile */
-		msg_unref(form);
-	if (given == MSG_NONE)
+	if (form != MSG_NONE && given == MSG_NONE)
 		msg_unref(form);
 }
 
