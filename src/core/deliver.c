@@ -29,15 +29,16 @@ static int live(uint16_t c)
 	return !atomic_load_explicit(&conns[c].kill, memory_order_relaxed);
 }
 
-/* 1: c can take a line; 0: c is skipped (being cut); -1: wait. */
-static int admit(uint16_t c, enum line_class cls, unsigned *wake)
+/* 1: c can take a line; 0: c is skipped (being cut); -1: wait. low:
+ * pool_low(), asked once per line, not once per recipient. */
+static int admit(uint16_t c, enum line_class cls, int low, unsigned *wake)
 {
 	if (!live(c))
 		return 0;
 	/* While the pool runs low, a client that is not taking its lines
 	 * may hold no more than a fair share of it: slow readers must not
 	 * pin the pool that everyone else needs. */
-	if (pool_low() && atomic_load(&conns[c].wblocked) &&
+	if (low && atomic_load(&conns[c].wblocked) &&
 	    conn_queued(&conns[c]) >= OUTQ_LOW_POOL) {
 		deliver_kill(c, wake);
 		return 0;
@@ -56,12 +57,12 @@ static int admit(uint16_t c, enum line_class cls, unsigned *wake)
 enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 				  unsigned *wake)
 {
-	int defer = 0;
+	int defer = 0, low = pool_low();
 	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next)
-		if (c != skip && admit(c, cls, wake) < 0)
+		if (c != skip && admit(c, cls, low, wake) < 0)
 			defer = 1;      /* go on: cut every blocked member now */
 	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n))
-		if (IRCM_CONN(n) != skip && admit(IRCM_CONN(n), cls, wake) < 0)
+		if (IRCM_CONN(n) != skip && admit(IRCM_CONN(n), cls, low, wake) < 0)
 			defer = 1;
 	return defer ? DELIVER_DEFER : DELIVER_OK;
 }
@@ -127,7 +128,7 @@ enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 enum deliver_result deliver_one_in(uint16_t c, int r, uint16_t msg,
 				   enum line_class cls, unsigned *wake)
 {
-	int ok = admit(c, cls, wake);
+	int ok = admit(c, cls, pool_low(), wake);
 	if (ok < 0)
 		return DELIVER_DEFER;
 	if (ok > 0 && conns[c].door == DOOR_IRC) {

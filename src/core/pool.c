@@ -5,7 +5,10 @@
 
 static struct msg msgs[MAX_MSGS];
 static uint16_t free_head;
-static unsigned free_count;
+/* Changed under pool_mu; read without it by pool_low(), which every
+ * delivered line asks: a snapshot, as it was under the lock (the count
+ * may change as soon as the lock is let go). */
+static atomic_uint free_count;
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Built lazily: slots beyond the high-water mark are never written, so
@@ -15,7 +18,7 @@ static unsigned never_used;     /* slots [never_used, MAX_MSGS) untouched */
 void pool_init(void)
 {
 	free_head = MSG_NONE;
-	free_count = MAX_MSGS;
+	atomic_store_explicit(&free_count, MAX_MSGS, memory_order_relaxed);
 	never_used = 0;
 }
 
@@ -24,14 +27,15 @@ uint16_t msg_alloc(int urgent)
 	uint16_t idx = MSG_NONE;
 
 	pthread_mutex_lock(&pool_mu);
-	if (free_count > (urgent ? 0 : POOL_EVENT_RESERVE)) {
+	unsigned nfree = atomic_load_explicit(&free_count, memory_order_relaxed);
+	if (nfree > (urgent ? 0 : POOL_EVENT_RESERVE)) {
 		if (free_head != MSG_NONE) {
 			idx = free_head;
 			free_head = msgs[idx].next_free;
 		} else {
 			idx = never_used++;
 		}
-		free_count--;
+		atomic_store_explicit(&free_count, nfree - 1, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&pool_mu);
 	if (idx != MSG_NONE) {
@@ -77,16 +81,15 @@ void msg_unref(uint16_t idx)
 	pthread_mutex_lock(&pool_mu);
 	msgs[idx].next_free = free_head;
 	free_head = idx;
-	free_count++;
+	atomic_store_explicit(&free_count,
+			      atomic_load_explicit(&free_count, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	pthread_mutex_unlock(&pool_mu);
 }
 
 unsigned pool_available(void)
 {
-	pthread_mutex_lock(&pool_mu);
-	unsigned n = free_count;
-	pthread_mutex_unlock(&pool_mu);
-	return n;
+	return atomic_load_explicit(&free_count, memory_order_relaxed);
 }
 
 int pool_low(void)

@@ -45,6 +45,7 @@
 #define SUM_OFF 60
 #define CARRY_MAX 4096
 #define PREFIX_MAX 80
+#define NICK_BUF 32
 #define RBUF_SIZE (256 * 1024)
 #define MAX_EVENTS 1024
 
@@ -62,7 +63,10 @@ struct client {
 	uint8_t skipping;       /* inside an overlong line, dropped up to its LF */
 	uint8_t ws;             /* natter lines in WebSocket frames (--ws-every) */
 	uint8_t upgraded;       /* ws: the server's 101 has been read */
-	char prefix[PREFIX_MAX]; /* what the server puts before our payload */
+	uint8_t proto;          /* enum proto it speaks (--irc-every: IRC in a natter run) */
+	uint8_t nick_len;
+	char nick[NICK_BUF];    /* natter and IRC: the nick others see it by */
+	char prefix[PREFIX_MAX]; /* ncat: what the server puts before our payload */
 	char *carry;            /* partial line kept between reads */
 	uint32_t carry_len;
 	char *out;              /* bytes not yet accepted by the socket */
@@ -77,6 +81,9 @@ static const char *host = "127.0.0.1";
 static int port;
 static int web_port;           /* natterd's web door (--web-port) */
 static int ws_every;           /* every K-th client speaks WebSocket (0: none) */
+static int irc_port;           /* natterd's IRC door (--irc-port) */
+static int irc_every;          /* clients 0, K, 2K... speak IRC in a natter run (0: none) */
+static const char *chan = "#bench"; /* the IRC clients' channel; #lobby in a mixed room */
 static int nclients = 10;
 static double duration = 2.0;
 static long count_per_sender = -1; /* -m: fixed number of messages instead of -d */
@@ -319,15 +326,13 @@ static void send_line(struct client *c, const char *text)
 /* One message from c, stamped now. */
 static void queue_message(struct client *c, uint64_t ts)
 {
-	char line[PAYLOAD + 32];
+	char line[PAYLOAD + 64];
 	size_t n = 0;
-	if (proto == P_IRC) {
-		memcpy(line, "PRIVMSG #bench :", 16);
-		n = 16;
-	}
+	if (c->proto == P_IRC)
+		n = (size_t)snprintf(line, 48, "PRIVMSG %s :", chan);
 	make_payload(line + n, (unsigned)c->id, sent[c->id], ts);
 	n += PAYLOAD;
-	if (proto == P_IRC)
+	if (c->proto == P_IRC)
 		line[n++] = '\r';
 	line[n++] = '\n';
 	send_text(c, line, n);
@@ -394,6 +399,25 @@ static void delivery(struct client *r, unsigned s, uint32_t seq, uint64_t ts)
 	}
 }
 
+/* Is p[0, plen) the prefix receiver r's protocol puts before a payload
+ * from snd? Each is checked in r's protocol, whatever snd speaks: in a
+ * mixed room an IRC sender reaches natter clients as `<NICK> ` and a
+ * natter sender reaches IRC clients as `:NICK!user@host PRIVMSG #chan :`. */
+static int prefix_ok(const struct client *r, const struct client *snd, const char *p, size_t plen)
+{
+	if (r->proto == P_NCAT)
+		return plen == snd->prefix_len && !memcmp(p, snd->prefix, plen);
+	size_t nl = snd->nick_len;
+	if (r->proto == P_NATTER)
+		return plen == nl + 3 && p[0] == '<' && !memcmp(p + 1, snd->nick, nl) &&
+		       p[nl + 1] == '>' && p[nl + 2] == ' ';
+	char tail[48];
+	size_t tl = (size_t)snprintf(tail, sizeof tail, " PRIVMSG %s :", chan);
+	return plen >= nl + 2 + tl && p[0] == ':' && !memcmp(p + 1, snd->nick, nl) &&
+	       p[nl + 1] == '!' && !memcmp(p + plen - tl, tail, tl) &&
+	       !memchr(p + nl + 2, ' ', plen - nl - 2 - tl);
+}
+
 /* A line that ends in a payload: check the prefix the protocol adds. */
 static int payload_line(struct client *c, const char *p, size_t len)
 {
@@ -402,21 +426,8 @@ static int payload_line(struct client *c, const char *p, size_t len)
 	uint64_t ts;
 	if (len < PAYLOAD || parse_payload(p + len - PAYLOAD, &s, &seq, &ts))
 		return -1;
-	size_t plen = len - PAYLOAD;
-	if (s < (unsigned)nclients) {
-		const struct client *snd = &cl[s];
-		if (proto == P_IRC) {
-			/* ":NICK!user@host PRIVMSG #bench :" */
-			static const char tail[] = " PRIVMSG #bench :";
-			if (plen < snd->prefix_len + sizeof tail - 1 ||
-			    memcmp(p, snd->prefix, snd->prefix_len) ||
-			    memcmp(p + plen - (sizeof tail - 1), tail, sizeof tail - 1) ||
-			    memchr(p + snd->prefix_len, ' ', plen - snd->prefix_len - (sizeof tail - 1)))
-				return -1;
-		} else if (plen != snd->prefix_len || memcmp(p, snd->prefix, plen)) {
-			return -1;
-		}
-	}
+	if (s < (unsigned)nclients && !prefix_ok(c, &cl[s], p, len - PAYLOAD))
+		return -1;
 	delivery(c, s, seq, ts);
 	return 0;
 }
@@ -425,6 +436,12 @@ static void set_prefix(struct client *c, const char *fmt, const char *a, size_t 
 {
 	int n = snprintf(c->prefix, sizeof c->prefix, fmt, (int)alen, a);
 	c->prefix_len = (uint8_t)(n < 0 ? 0 : n >= PREFIX_MAX ? PREFIX_MAX - 1 : n);
+}
+
+static void set_nick(struct client *c, const char *a, size_t alen)
+{
+	c->nick_len = (uint8_t)(alen < NICK_BUF ? alen : NICK_BUF - 1);
+	memcpy(c->nick, a, c->nick_len);
 }
 
 static void became_ready(struct client *c)
@@ -443,7 +460,7 @@ static void handle_line(struct client *c, char *p, size_t len)
 	if (c->state == C_READY && len >= PAYLOAD && p[len - PAYLOAD] == 'M' &&
 	    payload_line(c, p, len) == 0)
 		return;
-	switch (proto) {
+	switch ((enum proto)c->proto) {
 	case P_NATTER:
 		if (c->state == C_HANDSHAKE && len > 10 && !memcmp(p, "= welcome:", 10)) {
 			const char *you = memmem(p, len, "you are ", 8);
@@ -455,7 +472,7 @@ static void handle_line(struct client *c, char *p, size_t len)
 			const char *sp = memchr(you, ' ', len - (size_t)(you - p));
 			if (!sp)
 				return;
-			set_prefix(c, "<%.*s> ", you, (size_t)(sp - you));
+			set_nick(c, you, (size_t)(sp - you));
 			if (mode == M_IDLE && rooms > 0) {
 				char cmd[48];
 				snprintf(cmd, sizeof cmd, "/join r%d\n", c->id % rooms);
@@ -525,7 +542,9 @@ static void handle_line(struct client *c, char *p, size_t len)
 					if (mode == M_IDLE) {
 						became_ready(c);
 					} else {
-						send_line(c, "JOIN #bench\r\n");
+						char join[64];
+						snprintf(join, sizeof join, "JOIN %s\r\n", chan);
+						send_line(c, join);
 						flush_out(c);
 						c->state = C_JOINING;
 					}
@@ -702,7 +721,8 @@ static void read_client(struct client *c)
 static void start_connect(struct client *c)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)(c->ws ? web_port : port)) };
+				  .sin_port = htons((uint16_t)(c->ws ? web_port :
+				     c->proto == P_IRC && irc_every ? irc_port : port)) };
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		fprintf(stderr, "loadgen: bad address %s\n", host);
 		exit(2);
@@ -743,12 +763,12 @@ static void connected(struct client *c)
 		send_line(c, req);
 		flush_out(c);
 	}
-	if (proto == P_IRC) {
+	if (c->proto == P_IRC) {
 		char reg[128];
 		snprintf(reg, sizeof reg, "NICK b%s%d\r\nUSER b%d 0 * :bench\r\n", tag, c->id, c->id);
 		send_line(c, reg);
 		flush_out(c);
-		set_prefix(c, ":%.*s!", reg + 5, strcspn(reg + 5, "\r"));
+		set_nick(c, reg + 5, strcspn(reg + 5, "\r"));
 	}
 }
 
@@ -911,6 +931,15 @@ static double pct(double p)
 	return lat[i] / 1e3;
 }
 
+/* Clients that speak WebSocket (what 1) or IRC in a natter run (what 2). */
+static int n_of(int what)
+{
+	int n = 0;
+	for (int i = 0; i < nclients; i++)
+		n += what == 1 ? cl[i].ws : irc_every && cl[i].proto == P_IRC;
+	return n;
+}
+
 static void run_traffic(void)
 {
 	size_t nn = (size_t)nclients;
@@ -1040,11 +1069,11 @@ static void run_traffic(void)
 		    n_closed == 0 && ok == want;
 	const char *pname = proto == P_NATTER ? "natter" : proto == P_NCAT ? "ncat" : "irc";
 	if (mode == M_FANOUT) {
-		printf("fanout proto=%s clients=%d ws_clients=%d window=%d seconds=%.3f sent=%llu deliveries=%llu "
+		printf("fanout proto=%s clients=%d ws_clients=%d irc_clients=%d window=%d seconds=%.3f sent=%llu deliveries=%llu "
 		       "rate=%.0f server_cpu=%.3f per_cpu_s=%.0f gen_cpu=%.3f gen_load=%.2f "
 		       "expected=%llu ok=%llu lost=%llu dup=%llu garbled=%llu echoed=%llu "
 		       "errors=%llu closed=%d stalls=%llu exact=%s\n",
-		       pname, nclients, ws_every > 0 ? nclients / ws_every : 0, window, secs,
+		       pname, nclients, n_of(1), n_of(2), window, secs,
 		       (unsigned long long)total_sent,
 		       (unsigned long long)deliv_at_t1, deliv_at_t1 / secs, scpu,
 		       scpu > 0 ? deliv_at_t1 / scpu : 0.0, gcpu, gcpu / secs,
@@ -1116,7 +1145,8 @@ static void usage(void)
 		"usage: loadgen fanout|latency|idle -p PORT [-P natter|ncat|irc] [-H ADDR] [-n CLIENTS]\n"
 		"         [-d SECONDS | -m MSGS_PER_SENDER] [-r MSGS_PER_S] [-w WINDOW] [--pid PID]\n"
 		"         [--steps 1,1000,10000] [--rooms K] [--concurrency C] [--batch K] [-t TIMEOUT] [-v]\n"
-		"         [--web-port PORT --ws-every K]   (natter: every K-th client over WebSocket)\n");
+		"         [--web-port PORT --ws-every K]   (natter: every K-th client over WebSocket)\n"
+		"         [--irc-port PORT --irc-every K]  (natter: clients 0, K, 2K... over IRC, in #lobby)\n");
 	exit(2);
 }
 
@@ -1175,6 +1205,10 @@ int main(int argc, char **argv)
 			web_port = atoi(v);
 		} else if (!strcmp(a, "--ws-every")) {
 			ws_every = atoi(v);
+		} else if (!strcmp(a, "--irc-port")) {
+			irc_port = atoi(v);
+		} else if (!strcmp(a, "--irc-every")) {
+			irc_every = atoi(v);
 		} else if (!strcmp(a, "--batch")) {
 			batch = atoi(v);
 		} else if (!strcmp(a, "--concurrency")) {
@@ -1186,8 +1220,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (port <= 0 || nclients < 1 || nclients > 65535 || rate <= 0 || concurrency < 1 || batch < 1 ||
-	    ws_every < 0 || (ws_every && (proto != P_NATTER || web_port <= 0)))
+	    ws_every < 0 || (ws_every && (proto != P_NATTER || web_port <= 0)) ||
+	    irc_every < 0 || (irc_every && (proto != P_NATTER || irc_port <= 0 || mode == M_IDLE)))
 		usage();
+	if (irc_every)
+		chan = "#lobby";        /* where natter clients start */
 	if (mode == M_IDLE) {
 		int maxstep = 0;
 		for (const char *p = steps_arg; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
@@ -1222,6 +1259,7 @@ int main(int argc, char **argv)
 		cl[i].id = i;
 		cl[i].fd = -1;
 		cl[i].ws = ws_every > 0 && i % ws_every == ws_every - 1;
+		cl[i].proto = (uint8_t)(!cl[i].ws && irc_every > 0 && i % irc_every == 0 ? P_IRC : proto);
 	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
