@@ -92,13 +92,15 @@ class Vm:
             f.write("[127.0.0.1]:%d %s %s\n" % (self.ssh_port, hostkey[0], hostkey[1]))
         fwd = "".join(",hostfwd=tcp:127.0.0.1:%d-:%d" % (p, g) for p, g in
                       [(self.ssh_port, 22)] + [p if isinstance(p, tuple) else (p, p) for p in self.ports])
+        # romfile= : no PXE option ROM for the NIC (the kernel is given
+        # directly); without it qemu needs ipxe-qemu's efi-virtio.rom.
         argv = [QEMU, "-M", "virt", "-cpu", "cortex-a57", "-smp", str(self.smp), "-m", str(self.mem),
                 "-display", "none", "-monitor", "none", "-serial", console or "file:" + self.console,
                 "-kernel", os.path.join(self.dir, "vmlinuz"),
                 "-initrd", os.path.join(self.dir, "initrd.img"),
                 "-append", "root=/dev/vda%d rw console=ttyAMA0" % DISK_ROOT_PART,
                 "-drive", drive, "-device", "virtio-blk-pci,drive=hd",
-                "-netdev", "user,id=net,restrict=on" + fwd, "-device", "virtio-net-pci,netdev=net"]
+                "-netdev", "user,id=net,restrict=on" + fwd, "-device", "virtio-net-pci,netdev=net,romfile="]
         self.t0 = time.time()
         if console:
             self.proc = subprocess.Popen(argv)
