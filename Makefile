@@ -121,7 +121,9 @@ $(BUILD)/natter: $(NATTER_OBJS) $(BUILD)/flags
 ALL_TARGETS := host armhf armel aarch64
 
 # Size budgets for the armhf release build (bytes, stripped file size).
-BUDGET_natterd := 98304   # 96 KiB: the line, web and IRC doors (issue 11)
+BUDGET_natterd := 99328   # 97 KiB: the line, web and IRC doors (issue 11); +1 KiB
+                          # for IRC conformance (WHO masks, +i, OPER, --irc-ping:
+                          # ~1.2 KB) and the EMFILE reserve descriptor (~0.2 KB)
 BUDGET_natter  := 49152
 
 all-targets:
