@@ -199,8 +199,9 @@ int life_go(struct worker *w, uint16_t c, enum conn_state to, enum leave_reason 
 }
 
 /* NEW: greets c and puts it in the lobby, or waits (deadline) for the
- * lobby to take its join event. */
-static void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
+ * lobby to take its join event. 1 when c is now OPEN; 0 when it waits or
+ * was freed (then it may already be another worker's: never touch it). */
+static int try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 {
 	struct conn *k = &conns[c];
 	char name[64];
@@ -215,11 +216,12 @@ static void try_connect(struct worker *w, uint16_t c, int64_t now, unsigned *wak
 		} else {
 			retry_soon(w, c, now);
 		}
-		return;
+		return 0;
 	}
 	life_go(w, c, CONN_OPEN, LEAVE_NONE, now, wake);
 	peer_format(&k->peer, name, sizeof name);
 	log_info("connect %s as %s", name, k->nick);
+	return 1;
 }
 
 void life_start(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
@@ -255,11 +257,10 @@ void life_run(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 
 	switch ((enum conn_state)k->state) {
 	case CONN_NEW:
-		try_connect(w, c, now, wake);
 		/* Taken by the lobby after a wait: what it sent before its
 		 * greeting (want_read, set at accept) is read in the next turn.
 		 * Its edge came and went while it waited; no other will come. */
-		if (k->state == CONN_OPEN)
+		if (try_connect(w, c, now, wake))
 			retry_soon(w, c, now);
 		break;
 	case CONN_OPEN:
