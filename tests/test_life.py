@@ -136,6 +136,25 @@ def join(c, room):
             return
 
 
+def chat_beside_slow_readers(srv, prefix, n):
+    """Two chatters in room chat, and n rooms PREFIX0.. each with a reader
+    whose receive buffer is 2 KiB and a feeder: (a, b, readers, feeders)."""
+    a, b = srv.conn(), srv.conn()
+    join(a, "chat")
+    join(b, "chat")
+    a.expect(r"-- %s joined chat" % re.escape(b.nick))
+    readers, feeders = [], []
+    for i in range(n):
+        r = adopt(open_socket("127.0.0.1", srv.server.port, rcvbuf=2048))
+        srv.clients.append(r)
+        join(r, "%s%d" % (prefix, i))
+        f = srv.conn()
+        join(f, "%s%d" % (prefix, i))
+        readers.append(r)
+        feeders.append(f)
+    return a, b, readers, feeders
+
+
 @test
 def trickle_readers_do_not_stop_the_chat():
     """Three rooms, each with a feeder and a slow reader (1 KiB every
@@ -143,19 +162,7 @@ def trickle_readers_do_not_stop_the_chat():
     Unless what one client may hold is bounded, the pool runs dry and the
     chat of two others in their own room stops."""
     with Srv(["-w", "2", "--rate", "0"], binary=SMALLPOOL) as srv:
-        a, b = srv.conn(), srv.conn()
-        join(a, "chat")
-        join(b, "chat")
-        a.expect(r"-- %s joined chat" % re.escape(b.nick))
-        readers, feeders = [], []
-        for i in range(3):
-            r = adopt(open_socket("127.0.0.1", srv.server.port, rcvbuf=2048))
-            srv.clients.append(r)
-            join(r, "slow%d" % i)
-            f = srv.conn()
-            join(f, "slow%d" % i)
-            readers.append(r)
-            feeders.append(f)
+        a, b, readers, feeders = chat_beside_slow_readers(srv, "slow", 3)
         stop = threading.Event()
 
         def trickle():
@@ -216,19 +223,7 @@ def pool_pinned_by_trickle_readers():
     chat waits for one the trickle frees."""
     env = {"NATTER_TEST_SNDBUF": "4096"}
     with Srv(["-w", "2", "--rate", "0"], binary=SMALLPOOL, env=env) as srv:
-        a, b = srv.conn(), srv.conn()
-        join(a, "chat")
-        join(b, "chat")
-        a.expect(r"-- %s joined chat" % re.escape(b.nick))
-        readers, feeders = [], []
-        for i in range(PIN_READERS):
-            r = adopt(open_socket("127.0.0.1", srv.server.port, rcvbuf=2048))
-            srv.clients.append(r)
-            join(r, "pin%d" % i)
-            f = srv.conn()
-            join(f, "pin%d" % i)
-            readers.append(r)
-            feeders.append(f)
+        a, b, readers, feeders = chat_beside_slow_readers(srv, "pin", PIN_READERS)
         got = [0] * PIN_READERS       # lines each reader has read
         gone = [False] * PIN_READERS  # at its EOF (after a cut)
         stop = threading.Event()
