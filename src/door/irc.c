@@ -128,11 +128,17 @@ static void ir_flush(struct ireply *r)
 {
 	if (r->len == 0)
 		return;
+	/* A reply is never lost silently: a client that has no room for it
+	 * (or a pool dry even of its reserve) is cut as too slow, as tell()
+	 * does on the other doors. */
 	uint16_t m = msg_alloc(1);
-	if (m != MSG_NONE) {
+	if (m == MSG_NONE) {
+		deliver_kill(r->c, r->wake);
+	} else {
 		memcpy(msg_at(m)->text, r->buf, r->len);
 		msg_at(m)->len = r->len;
-		deliver_one(r->c, m, LINE_EVENT, r->wake);
+		if (deliver_one(r->c, m, LINE_EVENT, r->wake) == DELIVER_DEFER)
+			deliver_kill(r->c, r->wake);
 		msg_unref(m);
 	}
 	r->len = 0;
