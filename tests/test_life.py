@@ -212,7 +212,7 @@ PIN_OUTSTANDING = 100   # lines sent to a reader and not yet read by it
 def pool_pinned_by_trickle_readers():
     """Four rooms, each with a reader that takes 512 bytes every 0.25 s and
     a feeder that keeps 100 lines on their way to it: fewer than a full
-    queue (112), so it is never cut as not reading, and it makes progress
+    queue (240), so it is never cut as not reading, and it makes progress
     every second or so, so it is never cut as stalled. natterd's send
     buffers are small (test hook NATTER_TEST_SNDBUF=4096; loopback would
     take most of the 100 otherwise), so each reader's queue holds about

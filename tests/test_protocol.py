@@ -1340,7 +1340,7 @@ def shutdown_sigterm():
 
 SHUTDOWN_DRAIN_S = 2        # docs/server.md, SIGTERM: queued output drains for up to 2 s
 SHUTDOWN_MARGIN_S = 1.0
-STUCK_LINES = 30          # queued inside natterd, well under too-slow (OUTQ_LEN 128)
+STUCK_LINES = 30          # queued inside natterd, well under too-slow (OUTQ_LEN 256)
 
 
 

@@ -4,6 +4,7 @@
 #include "util/testhook.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -193,6 +194,12 @@ static unsigned wire_iov(struct conn *c, uint16_t idx, struct msg *m, unsigned o
 	iov->iov_len = m->len - off;
 	return 1;
 }
+
+/* One writev takes a whole queue (at most IOV_MAX pieces); its arrays,
+ * 14 KiB at OUTQ_LEN 256, are on the worker's stack (THREAD_STACK). */
+_Static_assert(OUTQ_LEN * DOOR_IOV_MAX <= IOV_MAX, "a queue's iovecs must fit one writev");
+_Static_assert(OUTQ_LEN * (DOOR_IOV_MAX * 16 + DOOR_HDR_MAX + 8) <= THREAD_STACK / 4,
+	       "conn_flush's arrays must leave most of a worker's stack");
 
 enum flush_result conn_flush(uint16_t idx)
 {

@@ -22,7 +22,7 @@
 #define OUT_LINE_MAX 1024       /* bytes of one server line, LF included */
 #define NICK_MAX 16
 #define ROOM_MAX 16
-#define OUTQ_LEN 128            /* per-connection queue of lines (power of 2) */
+#define OUTQ_LEN 256            /* per-connection queue of lines (power of 2) */
 #define OUTQ_EVENT_RESERVE 16   /* queue slots only server events may use */
 #define OUTQ_LOW_POOL 16        /* lines a blocked client may hold while the pool runs low */
 #define MAX_WORKERS 16
