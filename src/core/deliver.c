@@ -51,6 +51,15 @@ static int admit(uint16_t c, enum line_class cls, int low, unsigned *wake)
 		deliver_kill(c, wake);
 		return 0;
 	}
+	/* If that worker is this one, it writes the queue now, one big
+	 * batch, rather than have the line wait and be made again. What the
+	 * write leaves (a failure, a part) its flush sees in turn. */
+	if (worker_owns(c)) {
+		conn_flush(c);
+		worker_mark(c, wake);
+		if (!atomic_load(&conns[c].wblocked) && deliver_space(c, cls) > 0)
+			return 1;
+	}
 	return -1;
 }
 

@@ -37,6 +37,11 @@ void worker_mark(uint16_t c, unsigned *wake)
 	*wake |= 1u << w->id;
 }
 
+int worker_owns(uint16_t c)
+{
+	return self && atomic_load_explicit(&conns[c].worker, memory_order_relaxed) == self->id;
+}
+
 void workers_wake(unsigned wake)
 {
 	uint64_t one = 1;

@@ -24,6 +24,8 @@ int workers_alive(int64_t max_age_ms);
 
 /* Notes that c has output to write; wake collects the workers to wake. */
 void worker_mark(uint16_t c, unsigned *wake);
+/* 1 if c belongs to the calling worker (which may write its queue). */
+int worker_owns(uint16_t c);
 /* Wakes the workers in the mask, except the calling one. */
 void workers_wake(unsigned wake);
 int64_t now_ms(void);
