@@ -295,8 +295,8 @@ def reply_with_no_room_cuts_the_client():
     as too slow, and its room is told. Room was checked before /stats ran,
     but others may fill the queue before the reply is queued: the test hook
     NATTER_TEST_STATS_PAUSE_US widens that gap to 300 ms, while four
-    clients in c's room change nicks 100 times each (events, which may use
-    the whole queue), so c's queue is full when its reply comes if one of
+    clients in c's room change nicks 300 times each (events, which may use
+    the whole queue of 256: two of them are enough), so c's queue is full when its reply comes if one of
     them runs on the other worker. c must then get `= stats:` or be cut
     (`! too-slow:`, and `-- c disconnected (too slow)` in the room); the
     old tell() dropped the reply and left c waiting for it. Up to 8
@@ -315,7 +315,7 @@ def reply_with_no_room_cuts_the_client():
             time.sleep(0.05)    # no reply to wait for: c's worker is in the pause
             for k, f in enumerate(flooders):
                 f.send("".join("/nick f%d%s%d\n" % (attempt, "ab"[i % 2], k)
-                               for i in range(100)).encode())
+                               for i in range(300)).encode())
             while True:
                 try:
                     reply = c.line(timeout=5)
