@@ -295,17 +295,23 @@ def reply_with_no_room_cuts_the_client():
     as too slow, and its room is told. Room was checked before /stats ran,
     but others may fill the queue before the reply is queued: the test hook
     NATTER_TEST_STATS_PAUSE_US widens that gap to 300 ms, while four
-    clients in c's room change nicks 300 times each (events, which may use
-    the whole queue of 256: two of them are enough), so c's queue is full when its reply comes if one of
-    them runs on the other worker. c must then get `= stats:` or be cut
-    (`! too-slow:`, and `-- c disconnected (too slow)` in the room); the
-    old tell() dropped the reply and left c waiting for it. Up to 8
-    attempts; at least one must find the queue full."""
+    clients in c's room change nicks 300 times each (events of 53 bytes,
+    which may use the whole queue of 256), so c's queue is full when its
+    reply comes if one of them runs on the other worker. c's own worker
+    then writes the queue before it gives up (core/deliver.c), so the
+    reply finds no room only if c's socket is full too: c's receive
+    buffer is 2 KiB and natterd's send buffer 2 KiB (test hook
+    NATTER_TEST_SNDBUF), less than a full queue. c must then get
+    `= stats:` or be cut (`! too-slow:`, and `-- c disconnected (too
+    slow)` in the room); the old tell() dropped the reply and left c
+    waiting for it. Up to 8 attempts; at least one must find the queue
+    full."""
     hits = 0
-    with Srv(["-w", "2", "--rate", "0"], env={"NATTER_TEST_STATS_PAUSE_US": "300000"}) as srv:
+    env = {"NATTER_TEST_STATS_PAUSE_US": "300000", "NATTER_TEST_SNDBUF": "2048"}
+    with Srv(["-w", "2", "--rate", "0"], env=env) as srv:
         for attempt in range(8):
             room = "full%d" % attempt
-            c, o = srv.conn(), srv.conn()
+            c, o = srv.conn(rcvbuf=2048), srv.conn()
             flooders = [srv.conn() for _ in range(4)]
             for x in [c, o] + flooders:
                 join(x, room)
@@ -314,7 +320,7 @@ def reply_with_no_room_cuts_the_client():
             c.say("/stats")
             time.sleep(0.05)    # no reply to wait for: c's worker is in the pause
             for k, f in enumerate(flooders):
-                f.send("".join("/nick f%d%s%d\n" % (attempt, "ab"[i % 2], k)
+                f.send("".join("/nick f%d%s%d_padded_nick\n" % (attempt, "ab"[i % 2], k)
                                for i in range(300)).encode())
             while True:
                 try:
