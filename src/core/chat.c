@@ -439,8 +439,8 @@ static void list_rooms(uint16_t c, unsigned *wake)
 
 	pthread_mutex_lock(&chat_mu);
 	for (int r = 0; r < MAX_ROOMS; r++)
-		if (rooms[r].name[0] && rooms[r].count > 0)
-			sort_buf[n++] = r;
+		if (rooms[r].name[0] && rooms[r].count > 0 && room_shown(r, c))
+			sort_buf[n++] = r;      /* a secret room: only to its members */
 	qsort(sort_buf, n, sizeof sort_buf[0], by_room);
 	reply_start(rp, "= rooms: ");
 	for (unsigned i = 0; i < n; i++) {
