@@ -114,7 +114,7 @@ enum irc_result chat_irc_join(uint16_t c, const char *name, unsigned *wake)
 
 	pthread_mutex_lock(&chat_mu);
 	int r = room_find(name);
-	if (r >= 0 && room_place(r, c) >= 0) {
+	if (r >= 0 && room_bit(r, c)) {
 		pthread_mutex_unlock(&chat_mu);
 		return IRC_ALREADY;
 	}
@@ -183,7 +183,7 @@ enum irc_result chat_irc_part(uint16_t c, const char *name, const char *reason,
 	pthread_mutex_lock(&chat_mu);
 	int r = room_find(name);
 	enum irc_result res = IRC_NOT_IN;
-	if (r >= 0 && room_place(r, c) >= 0) {
+	if (r >= 0 && room_bit(r, c)) {
 		strcpy(how, "left ");
 		strcat(how, name);
 		res = part(c, r, how, 1, reason, reason_len, wake);
@@ -213,7 +213,7 @@ enum irc_result chat_irc_mode(uint16_t c, const char *name, char sign, char mode
 {
 	enum irc_result res = IRC_OK;
 	uint16_t k = CONN_NONE;
-	int place = 0;
+	unsigned bit = 1;       /* the secret flag's, or k's in conns[k].voice */
 
 	pthread_mutex_lock(&chat_mu);
 	int r = room_find(name);
@@ -221,14 +221,14 @@ enum irc_result chat_irc_mode(uint16_t c, const char *name, char sign, char mode
 		res = IRC_NOT_OP;
 	else if (mode == 'v' && (k = nick_find(nick, len)) == CONN_NONE)
 		res = IRC_NO_NICK;
-	else if (mode == 'v' && (place = room_place(r, k)) < 0)
+	else if (mode == 'v' && !(bit = room_bit(r, k)))
 		res = IRC_NOT_THERE;
 	if (res != IRC_OK) {
 		pthread_mutex_unlock(&chat_mu);
 		return res;
 	}
 	uint8_t *flags = k != CONN_NONE ? &conns[k].voice : &rooms[r].secret;
-	uint8_t to = sign == '+' ? *flags | 1u << place : *flags & ~(1u << place);
+	uint8_t to = sign == '+' ? *flags | bit : *flags & ~bit;
 	pthread_mutex_lock(&rooms[r].mu);
 	if (to == *flags) {
 		/* no change: nothing to tell */

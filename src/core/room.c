@@ -160,17 +160,17 @@ void room_irc_remove(int r, uint16_t c)
 	counted(r, c, -1);
 }
 
-int room_place(int r, uint16_t c)
+unsigned room_bit(int r, uint16_t c)
 {
 	if (conns[c].door != DOOR_IRC)  /* its irc_nodes are never touched */
-		return conns[c].room == r ? 0 : -1;
+		return conns[c].room == r;
 	uint32_t n = irc_node_of(r, c);
-	return n == IRCM_NONE ? -1 : (int)(n % IRC_CHANNELS_MAX);
+	return n == IRCM_NONE ? 0 : 1u << n % IRC_CHANNELS_MAX;
 }
 
 int room_shown(int r, uint16_t c)
 {
-	return !rooms[r].secret || room_place(r, c) >= 0;
+	return !rooms[r].secret || room_bit(r, c);
 }
 
 int room_irc_room(uint16_t c, unsigned i)

@@ -53,9 +53,9 @@ int room_irc_add(int r, uint16_t c);            /* -1: c is in too many */
 void room_irc_remove(int r, uint16_t c);
 int room_irc_room(uint16_t c, unsigned i);      /* its i-th room, or -1 */
 uint32_t room_irc_next(uint32_t node);
-/* c's place in room r (0 for a one-room door's only room; i for an IRC
- * connection's i-th, the bit of conns[c].voice), or -1 if not in it. */
-int room_place(int r, uint16_t c);
+/* c's bit for room r in conns[c].voice, 0 if c is not in r: 1 for a
+ * one-room door's room, 1 << i for an IRC connection's i-th. */
+unsigned room_bit(int r, uint16_t c);
 /* May c see room r in lists: it is not secret, or c is in it? */
 int room_shown(int r, uint16_t c);
 

@@ -103,8 +103,7 @@ static const char *status_sign(int r, uint16_t m)
 {
 	if (r < 0)
 		return "";
-	int place = room_place(r, m);
-	return rooms[r].op == m ? "@" : place >= 0 && conns[m].voice >> place & 1 ? "+" : "";
+	return rooms[r].op == m ? "@" : conns[m].voice & room_bit(r, m) ? "+" : "";
 }
 
 struct names_acc {
@@ -311,7 +310,7 @@ static int visible(uint16_t c, uint16_t m)
 	if (!(irc_modes(m) & IRC_UMODE_INVISIBLE) || m == c || (irc_modes(c) & IRC_UMODE_OPER))
 		return 1;
 	for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++)
-		if (nth_room(m, i) >= 0 && room_place(nth_room(m, i), c) >= 0)
+		if (nth_room(m, i) >= 0 && room_bit(nth_room(m, i), c))
 			return 1;
 	return 0;
 }
@@ -530,64 +529,63 @@ static void ison(const struct irc_msg *m, struct ireply *r, int userhost)
 	ir_num(r, userhost ? "302" : "303", ":%s", out);
 }
 
+/* The commands, in the order of their names in irc_command's table: up to
+ * C_OPER, those that need a parameter (OPER two), or 461. */
+enum irc_cmd {
+	C_JOIN, C_PART, C_WHOIS, C_MODE, C_TOPIC, C_ISON, C_USERHOST, C_OPER,
+	C_PRIVMSG, C_NOTICE, C_NAMES, C_WHO, C_LUSERS, C_MOTD, C_AWAY, C_USER, C_PASS, C_COUNT
+};
+
 enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 {
-	static const struct { const char *cmd; unsigned min; } need[] = {
-		{ "JOIN", 1 }, { "PART", 1 }, { "WHOIS", 1 }, { "MODE", 1 },
-		{ "TOPIC", 1 }, { "ISON", 1 }, { "USERHOST", 1 }, { "OPER", 2 },
+	static const char *const cmds[C_COUNT] = {
+		"JOIN", "PART", "WHOIS", "MODE", "TOPIC", "ISON", "USERHOST", "OPER",
+		"PRIVMSG", "NOTICE", "NAMES", "WHO", "LUSERS", "MOTD", "AWAY", "USER", "PASS",
 	};
 	struct ireply r;
 	enum door_step st = DOOR_DONE;
+	unsigned i = 0;
 
+	while (i < C_COUNT && !irc_is(m, cmds[i]))
+		i++;
 	ir_start(&r, c, wake);
-	for (unsigned i = 0; i < sizeof need / sizeof need[0]; i++) {
-		if (irc_is(m, need[i].cmd) && m->nparams < need[i].min) {
-			ir_num(&r, "461", "%s :Not enough parameters", need[i].cmd);
-			ir_end(&r);
-			return DOOR_DONE;
-		}
+	if (i <= C_OPER && m->nparams < 1u + (i == C_OPER)) {
+		ir_num(&r, "461", "%s :Not enough parameters", cmds[i]);
+		ir_end(&r);
+		return DOOR_DONE;
 	}
-	if (irc_is(m, "JOIN"))
-		st = join(c, m, &r);
-	else if (irc_is(m, "PART"))
-		st = part(c, m, &r);
-	else if (irc_is(m, "PRIVMSG"))
-		st = message(c, m, &r, 0);
-	else if (irc_is(m, "NOTICE"))
-		st = message(c, m, &r, 1);
-	else if (irc_is(m, "NAMES"))
-		names_list(c, m, &r);
-	else if (irc_is(m, "WHO"))
-		who(c, m, &r);
-	else if (irc_is(m, "WHOIS"))
-		whois(c, m, &r);
-	else if (irc_is(m, "LUSERS"))
-		lusers(&r);
-	else if (irc_is(m, "MOTD"))
-		ir_num(&r, "422", ":MOTD File is missing");
-	else if (irc_is(m, "MODE"))
-		st = mode(c, m, &r);
-	else if (irc_is(m, "TOPIC") && m->nparams == 1)
-		ir_num(&r, "331", "%.*s :No topic is set", (int)m->param_len[0], m->param[0]);
-	else if (irc_is(m, "TOPIC"))
-		ir_num(&r, "482", "%.*s :natter rooms have no topic", (int)m->param_len[0], m->param[0]);
-	else if (irc_is(m, "AWAY")) {
+	switch (i) {
+	case C_JOIN: st = join(c, m, &r); break;
+	case C_PART: st = part(c, m, &r); break;
+	case C_WHOIS: whois(c, m, &r); break;
+	case C_MODE: st = mode(c, m, &r); break;
+	case C_TOPIC:
+		if (m->nparams == 1)
+			ir_num(&r, "331", "%.*s :No topic is set", P(0));
+		else
+			ir_num(&r, "482", "%.*s :natter rooms have no topic", P(0));
+		break;
+	case C_ISON: ison(m, &r, 0); break;
+	case C_USERHOST: ison(m, &r, 1); break;
+	case C_OPER: oper(c, m, &r); break;
+	case C_PRIVMSG: st = message(c, m, &r, 0); break;
+	case C_NOTICE: st = message(c, m, &r, 1); break;
+	case C_NAMES: names_list(c, m, &r); break;
+	case C_WHO: who(c, m, &r); break;
+	case C_LUSERS: lusers(&r); break;
+	case C_MOTD: ir_num(&r, "422", ":MOTD File is missing"); break;
+	case C_AWAY: {
 		int away = m->nparams > 0 && m->param_len[0] > 0;
 		set_umode(c, (irc_umode[c] & ~IRC_UMODE_AWAY) | away);
 		if (away)
 			ir_num(&r, "306", ":You have been marked as being away");
 		else
 			ir_num(&r, "305", ":You are no longer marked as being away");
-	} else if (irc_is(m, "OPER"))
-		oper(c, m, &r);
-	else if (irc_is(m, "ISON"))
-		ison(m, &r, 0);
-	else if (irc_is(m, "USERHOST"))
-		ison(m, &r, 1);
-	else if (irc_is(m, "USER") || irc_is(m, "PASS"))
-		ir_num(&r, "462", ":You may not reregister");
-	else
-		ir_num(&r, "421", "%.*s :Unknown command", (int)m->cmd_len, m->cmd);
+		break;
+	}
+	case C_USER: case C_PASS: ir_num(&r, "462", ":You may not reregister"); break;
+	default: ir_num(&r, "421", "%.*s :Unknown command", (int)m->cmd_len, m->cmd);
+	}
 	ir_end(&r);
 	return st;
 }
