@@ -6,6 +6,8 @@
 #ifndef NATTER_DIRTY_H
 #define NATTER_DIRTY_H
 #include <stdatomic.h>
+#include <stdint.h>
+#include <unistd.h>
 
 #define WORD_BITS (sizeof(unsigned long) * 8)
 
@@ -28,5 +30,36 @@ static inline unsigned long dirty_take(atomic_ulong *map, unsigned i)
 	if (!atomic_load_explicit(&map[i], memory_order_relaxed))
 		return 0;
 	return atomic_exchange(&map[i], 0);
+}
+
+/* The wake-up that goes with a mark, when the marked connection belongs
+ * to another worker: one eventfd write per wake-up the worker has not yet
+ * taken. pending is 1 from the producer's exchange until the worker has
+ * taken the wake-up, so producers write the eventfd only when it is 0. */
+static inline void wake_request(atomic_int *pending, int evfd)
+{
+	uint64_t one = 1;
+	if (atomic_exchange(pending, 1) == 0 && write(evfd, &one, sizeof one) < 0) {
+		/* eventfd full means a wake-up is already pending */
+	}
+}
+
+/* The worker, when epoll reports its eventfd readable; its dirty words
+ * are taken after this. The read comes first, then pending is cleared:
+ * cleared first, a producer could see 0, write, and have its count eaten
+ * by this very read, leaving pending 1 with nothing left to read: every
+ * later producer would skip its write, and the worker would learn of
+ * other workers' marks only from its own tick. A producer that comes
+ * after the read but before the clear skips its write, and its mark
+ * (made before its exchange) is found by the dirty words read after the
+ * fence. */
+static inline void wake_take(atomic_int *pending, int evfd)
+{
+	uint64_t v;
+	if (read(evfd, &v, sizeof v) < 0) {
+		/* nothing pending after all */
+	}
+	atomic_store(pending, 0);
+	atomic_thread_fence(memory_order_seq_cst);
 }
 #endif

@@ -39,15 +39,9 @@ void worker_mark(uint16_t c, unsigned *wake)
 
 void workers_wake(unsigned wake)
 {
-	uint64_t one = 1;
-	for (unsigned i = 0; i < nworkers; i++) {
-		if (!(wake & (1u << i)) || &workers[i] == self)
-			continue;
-		if (atomic_exchange(&workers[i].wake_pending, 1) == 0 &&
-		    write(workers[i].evfd, &one, sizeof one) < 0) {
-			/* eventfd full means a wake-up is already pending */
-		}
-	}
+	for (unsigned i = 0; i < nworkers; i++)
+		if ((wake & (1u << i)) && &workers[i] != self)
+			wake_request(&workers[i].wake_pending, workers[i].evfd);
 }
 
 void ready_push(struct worker *w, uint16_t c)
@@ -207,15 +201,7 @@ static void *worker_main(void *arg)
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = ev[i].data.u32;
 			if (tag == TAG_WAKE) {
-				uint64_t v;
-				atomic_store(&w->wake_pending, 0);
-				/* The dirty words are read after this store, not
-				 * before: a producer that still saw the wake-up
-				 * pending must find its bit in flush_dirty. */
-				atomic_thread_fence(memory_order_seq_cst);
-				if (read(w->evfd, &v, sizeof v) < 0) {
-					/* nothing pending after all */
-				}
+				wake_take(&w->wake_pending, w->evfd);   /* loop/dirty.h */
 			} else if (tag >= TAG_LISTEN) {
 				if (!w->stopping && !w->accept_paused)
 					accept_some(w, &listeners[tag - TAG_LISTEN], now, &wake);

@@ -41,6 +41,7 @@ void test_decimal_parse(void);
 void test_inflate_page(void);
 void test_http_accept_encoding(void);
 void test_dirty_no_lost_mark(void);
+void test_wake_no_lost_wakeup(void);
 
 int main(void)
 {
@@ -80,5 +81,6 @@ int main(void)
 	RUN(test_inflate_page);
 	RUN(test_http_accept_encoding);
 	RUN(test_dirty_no_lost_mark);
+	RUN(test_wake_no_lost_wakeup);
 	return check_failures != 0;
 }
