@@ -333,7 +333,7 @@ static void who_one(uint16_t m, void *arg)
 
 	for (unsigned j = 0; rm < 0 && j < IRC_CHANNELS_MAX; j++)
 		if (nth_room(m, j) >= 0 && room_shown(nth_room(m, j), a->asker))
-			rm = nth_room(m, j);    /* WHO by nick or mask: its first room */
+			rm = nth_room(m, j);    /* WHO by nick or mask: its first room c sees */
 
 	if ((!a->named && !visible(a->asker, m)) || a->shown++ >= IRC_WHO_MAX)
 		return;
