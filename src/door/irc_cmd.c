@@ -420,9 +420,9 @@ static void set_umode(uint16_t c, unsigned modes)
  * not given or taken (+o/-o: 482). */
 static enum door_step chan_mode(uint16_t c, const struct irc_msg *m, struct ireply *r)
 {
-	char name[ROOM_MAX + 1], sign = '+';
+	char name[ROOM_MAX + 1];
 	int secret = exists(c, P_(0), name);
-	unsigned arg = 2, done = 0;
+	struct irc_change ch = { .sign = '+', .next = 2 };
 
 	if (secret < 0) {
 		ir_num(r, "403", "%.*s :No such channel", P(0));
@@ -430,17 +430,11 @@ static enum door_step chan_mode(uint16_t c, const struct irc_msg *m, struct irep
 	}
 	if (m->nparams == 1)
 		ir_num(r, "324", "#%s +%s", name, secret ? "s" : "");
-	for (size_t i = 0; m->nparams > 1 && i < m->param_len[1] && done < IRC_MODES_MAX; i++) {
-		char f = m->param[1][i];
-		const char *nick = arg < m->nparams ? m->param[arg] : "";
-		size_t nl = arg < m->nparams ? m->param_len[arg] : 0;
+	while (irc_chanmode_next(m, &ch)) {
+		char f = ch.letter;
+		const char *nick = ch.arg;
+		size_t nl = ch.arg_len;
 		enum irc_result res = IRC_OK;
-		if (f == '+' || f == '-') {
-			sign = f;
-			continue;
-		}
-		done++;
-		arg += nl && (f == 'v' || f == 'o' || f == 'b');
 		if (f == 'b' && !nl)
 			ir_num(r, "368", "#%s :End of channel ban list", name);
 		else if (f == 'o')
@@ -448,7 +442,7 @@ static enum door_step chan_mode(uint16_t c, const struct irc_msg *m, struct irep
 		else if (f == 'v' && !nl)
 			ir_num(r, "461", "%s :Not enough parameters", "MODE");
 		else if (f == 's' || f == 'v')
-			res = chat_irc_mode(c, name, sign, f, nick, nl, r->wake);
+			res = chat_irc_mode(c, name, ch.sign, f, nick, nl, r->wake);
 		else
 			ir_num(r, "472", "%c :is unknown mode char to me", f);
 		if (res == IRC_DEFER)
