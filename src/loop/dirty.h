@@ -24,10 +24,12 @@ static inline void dirty_mark(atomic_ulong *map, unsigned c)
 }
 
 /* Worker: the bits of word i, now cleared (0: none set). The tails are
- * read after this exchange. */
+ * read after this exchange. The first look is sequentially consistent,
+ * not relaxed: it must not be ordered before wake_take's clear of
+ * pending (a plain load on x86, LDAR on arm64). */
 static inline unsigned long dirty_take(atomic_ulong *map, unsigned i)
 {
-	if (!atomic_load_explicit(&map[i], memory_order_relaxed))
+	if (!atomic_load(&map[i]))
 		return 0;
 	return atomic_exchange(&map[i], 0);
 }
@@ -50,9 +52,9 @@ static inline void wake_request(atomic_int *pending, int evfd)
  * by this very read, leaving pending 1 with nothing left to read: every
  * later producer would skip its write, and the worker would learn of
  * other workers' marks only from its own tick. A producer that comes
- * after the read but before the clear skips its write, and its mark
- * (made before its exchange) is found by the dirty words read after the
- * fence. */
+ * after the read but before the clear skips its write; its mark, made
+ * before its exchange, is found by dirty_take's sequentially consistent
+ * loads after this clear (no fence here: TSan does not model fences). */
 static inline void wake_take(atomic_int *pending, int evfd)
 {
 	uint64_t v;
@@ -60,6 +62,5 @@ static inline void wake_take(atomic_int *pending, int evfd)
 		/* nothing pending after all */
 	}
 	atomic_store(pending, 0);
-	atomic_thread_fence(memory_order_seq_cst);
 }
 #endif
