@@ -1,7 +1,7 @@
 /* The commands of a registered IRC client: what natter has (JOIN, PART,
  * PRIVMSG, NOTICE, NICK through irc.c) maps onto the chat; the queries
- * (NAMES, WHO, WHOIS, LUSERS, MODE, TOPIC, ISON, USERHOST) are answered
- * from the tables; anything else is 421. */
+ * (NAMES, WHO, WHOIS, LUSERS, TOPIC, ISON, USERHOST) are answered from
+ * the tables (MODE and OPER: irc_mode.c); anything else is 421. */
 #include "door/irc.h"
 #include "core/chat.h"
 #include "core/conn.h"
@@ -13,7 +13,6 @@
 #define P(i) (int)m->param_len[i], m->param[i]
 #define STR_(x) #x
 #define STR(x) STR_(x)  /* a limit's value in a string literal */
-#define P_(i) m->param[i], m->param_len[i]
 #define NAMES_WIDTH 400         /* bytes of nicks on one 353 line */
 
 /* 251 and 255. Invisible (+i) users are counted with the others: the
@@ -63,10 +62,7 @@ static size_t item(const char *s, const char *end)
 	return (comma ? comma : end) - s;
 }
 
-/* Is s (len) a natter room that has people (the lobby always) and that c
- * may see (not secret, or c is in it)? Its name into name; -1 if not,
- * else its secret flag. */
-static int exists(uint16_t c, const char *s, size_t len, char *name)
+int irc_room_seen(uint16_t c, const char *s, size_t len, char *name)
 {
 	if (!channel(s, len, name))
 		return -1;
@@ -212,7 +208,7 @@ static enum door_step part(uint16_t c, const struct irc_msg *m, struct ireply *r
 		enum irc_result res = IRC_NOT_IN;
 		if (channel(s, len, name) && (res = chat_irc_part(c, name, reason, rlen, r->wake)) == IRC_DEFER)
 			return DOOR_DEFER;
-		if (res == IRC_NOT_IN && exists(c, s, len, name) >= 0)
+		if (res == IRC_NOT_IN && irc_room_seen(c, s, len, name) >= 0)
 			ir_num(r, "442", "#%s :You're not on that channel", name);
 		else if (res == IRC_NOT_IN)
 			ir_num(r, "403", "%.*s :No such channel", (int)len, s);
@@ -406,100 +402,6 @@ static void whois(uint16_t c, const struct irc_msg *m, struct ireply *r)
 	ir_num(r, "318", "%.*s :End of /WHOIS list", (int)q->param_len[i], q->param[i]);
 }
 
-/* c's own modes: others' WHO and WHOIS read them under chat_mu. */
-static void set_umode(uint16_t c, unsigned modes)
-{
-	pthread_mutex_lock(&chat_mu);
-	irc_umode[c] = modes;
-	pthread_mutex_unlock(&chat_mu);
-}
-
-/* MODE #room [CHANGES [NICK...]]: the room's modes (324), or up to
- * IRC_MODES_MAX changes by its opener: +s/-s (secret), +v/-v NICK
- * (voice). A list of bans (`b` alone) is always empty; the opener's @ is
- * not given or taken (+o/-o: 482). */
-static enum door_step chan_mode(uint16_t c, const struct irc_msg *m, struct ireply *r)
-{
-	char name[ROOM_MAX + 1];
-	int secret = exists(c, P_(0), name);
-	struct irc_change ch = { .sign = '+', .next = 2 };
-
-	if (secret < 0) {
-		ir_num(r, "403", "%.*s :No such channel", P(0));
-		return DOOR_DONE;
-	}
-	if (m->nparams == 1)
-		ir_num(r, "324", "#%s +%s", name, secret ? "s" : "");
-	while (irc_chanmode_next(m, &ch)) {
-		char f = ch.letter;
-		const char *nick = ch.arg;
-		size_t nl = ch.arg_len;
-		enum irc_result res = IRC_OK;
-		if (f == 'b' && !nl)
-			ir_num(r, "368", "#%s :End of channel ban list", name);
-		else if (f == 'o')
-			ir_num(r, "482", "#%s :Only the room's opener is @", name);
-		else if (f == 'v' && !nl)
-			ir_num(r, "461", "%s :Not enough parameters", "MODE");
-		else if (f == 's' || f == 'v')
-			res = chat_irc_mode(c, name, ch.sign, f, nick, nl, r->wake);
-		else
-			ir_num(r, "472", "%c :is unknown mode char to me", f);
-		if (res == IRC_DEFER)
-			return DOOR_DEFER;
-		if (res == IRC_NOT_OP)
-			ir_num(r, "482", "#%s :You're not channel operator", name);
-		if (res == IRC_NO_NICK)
-			ir_num(r, "401", "%.*s :No such nick/channel", (int)nl, nick);
-		if (res == IRC_NOT_THERE)
-			ir_num(r, "441", "%.*s #%s :They aren't on that channel", (int)nl, nick, name);
-	}
-	return DOOR_DONE;
-}
-
-static enum door_step mode(uint16_t c, const struct irc_msg *m, struct ireply *r)
-{
-	if (m->param[0][0] == '#')
-		return chan_mode(c, m, r);
-	int to = m->nparams > 1 ? irc_umode_apply(m->param[1], m->param_len[1], irc_umode[c]) :
-		 irc_umode[c];
-	if (!ascii_caseeq(m->param[0], m->param_len[0], conns[c].nick, strlen(conns[c].nick)))
-		ir_num(r, "502", ":Cannot change mode for other users");
-	else if (to < 0)
-		ir_num(r, "501", ":Unknown MODE flag");
-	else {          /* a change, or a query: c's modes as they now are */
-		set_umode(c, to);
-		ir_num(r, "221", "+%s%s", to & IRC_UMODE_INVISIBLE ? "i" : "",
-		       to & IRC_UMODE_OPER ? "o" : "");
-	}
-	return DOOR_DONE;
-}
-
-/* OPER NAME PASSWORD: natterd's operator, if --irc-oper named one: marked
- * in WHO (`*`) and WHOIS (313), and sees every user in WHO, +i or not. */
-static void oper(uint16_t c, const struct irc_msg *m, struct ireply *r)
-{
-	char given[2 * IRC_LINE_MAX];
-	unsigned diff = 1;
-
-	if (!irc_oper) {
-		ir_num(r, "491", ":No O-lines for your host");
-		return;
-	}
-	size_t n = snprintf(given, sizeof given, "%.*s:%.*s", P(0), P(1));
-	if (n == strlen(irc_oper)) {     /* the same time for any wrong byte */
-		diff = 0;
-		for (size_t i = 0; i < n; i++)
-			diff |= (unsigned char)(given[i] ^ irc_oper[i]);
-	}
-	if (diff) {
-		ir_num(r, "464", ":Password incorrect");
-		return;
-	}
-	set_umode(c, irc_umode[c] | IRC_UMODE_OPER);
-	ir_num(r, "381", ":You are now an IRC operator");
-}
-
 static void ison(const struct irc_msg *m, struct ireply *r, int userhost)
 {
 	char out[IRC_LINE_MAX] = "";
@@ -552,7 +454,7 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 	case C_JOIN: st = join(c, m, &r); break;
 	case C_PART: st = part(c, m, &r); break;
 	case C_WHOIS: whois(c, m, &r); break;
-	case C_MODE: st = mode(c, m, &r); break;
+	case C_MODE: st = irc_mode(c, m, &r); break;
 	case C_TOPIC:
 		if (m->nparams == 1)
 			ir_num(&r, "331", "%.*s :No topic is set", P(0));
@@ -561,7 +463,7 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 		break;
 	case C_ISON: ison(m, &r, 0); break;
 	case C_USERHOST: ison(m, &r, 1); break;
-	case C_OPER: oper(c, m, &r); break;
+	case C_OPER: irc_oper_login(c, m, &r); break;
 	case C_PRIVMSG: st = message(c, m, &r, 0); break;
 	case C_NOTICE: st = message(c, m, &r, 1); break;
 	case C_NAMES: names_list(c, m, &r); break;
@@ -570,7 +472,7 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 	case C_MOTD: ir_num(&r, "422", ":MOTD File is missing"); break;
 	case C_AWAY: {
 		int away = m->nparams > 0 && m->param_len[0] > 0;
-		set_umode(c, (irc_umode[c] & ~IRC_UMODE_AWAY) | away);
+		irc_set_umode(c, (irc_umode[c] & ~IRC_UMODE_AWAY) | away);
 		if (away)
 			ir_num(&r, "306", ":You have been marked as being away");
 		else
