@@ -184,7 +184,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 			usage();
 			exit(0);
 		case 'V':
-			printf("natterd %s (natter/1 protocol; doors: line, web; table: %u connections, "
+			printf("natterd %s (natter/1 protocol; doors: line, web, irc; table: %u connections, "
 			       "%u rooms, %u lines in flight, history %u lines a room at most)\n",
 			       NATTER_VERSION, MAX_CONNS, MAX_ROOMS, MAX_MSGS, HISTORY_MAX);
 			exit(0);
