@@ -165,11 +165,11 @@ def registration_and_isupport():
         for n in ("001", "002", "003", "004", "005", "422"):
             assert n in nums, (n, lines)
         isup = " ".join(l for l in lines if l.split()[1] == "005")
-        for tok in ("CASEMAPPING=ascii", "CHANTYPES=#", "PREFIX=(o)@ ", "CHANMODES=,,, ",
-                    "NICKLEN=16", "CHANNELLEN=17", "TARGMAX="):
+        for tok in ("CASEMAPPING=ascii", "CHANTYPES=#", "PREFIX=(ov)@+ ", "CHANMODES=,,,s ",
+                    "MODES=3 ", "NICKLEN=16", "CHANNELLEN=17", "TARGMAX="):
             assert tok in isup, (tok, isup)
-        # 004: user modes i and o, the one channel (prefix) mode o
-        assert [l for l in lines if l.split()[1] == "004"][0].endswith(" io o"), lines
+        # 004: user modes i and o; channel modes o and v (prefixes) and s
+        assert [l for l in lines if l.split()[1] == "004"][0].endswith(" io osv"), lines
 
 
 @test
@@ -556,7 +556,7 @@ def room_opener_is_channel_operator():
         b.say("JOIN #made")
         b.until(" 366 ")
         assert names_of(b, "made") == {"@opb"}
-        # MODE +o is refused like every channel mode change
+        # the opener's @ is neither given nor taken, by anyone
         b.say("MODE #made +o opa")
         assert " 482 opb #made " in b.line()
 
@@ -718,6 +718,146 @@ def unregistered_cut_at_deadline():
         assert j.sync() == []
         seen = ok.sync()                         # a PING of natterd's at most
         assert all(l.startswith("PING ") for l in seen), seen
+
+
+def rooms_of(n):
+    """A natter client's /rooms: {room: count} (events before it skipped)."""
+    n.say("/rooms")
+    l = n.line()
+    while l is not None and l.startswith("-- "):
+        l = n.line()
+    assert l.startswith("= rooms: "), l
+    return dict(re.fullmatch(r"(\S+)\((\d+)\)", w).groups() for w in l[9:].split())
+
+
+@test
+def secret_room():
+    """MODE #room +s by the room's opener makes it secret on every door:
+    not in /rooms, NAMES, WHO or WHOIS of anyone outside it, `@` in its
+    353, `+s` in 324. Others get 482; -s and the room's end undo it. IRC
+    members see the change; natter members are not told."""
+    with Srv() as s:
+        out = s.natter()                        # in the lobby, not in #hid
+        a, b, c = s.irc("sam"), s.irc("sue"), s.irc("sid")
+        a.say("JOIN #hid")
+        a.until(" 366 ")
+        b.say("JOIN #hid")
+        b.until(" 366 ")
+        a.line()
+        inside = s.natter()
+        assert inside.cmd("/join hid").startswith("= join: you are in hid (3 users)")
+        a.line(), b.line()
+        b.say("MODE #hid +s")
+        assert re.fullmatch(r":\S+ 482 sue #hid :You're not channel operator", b.line())
+        a.say("MODE #hid")
+        assert re.fullmatch(r":\S+ 324 sam #hid \+", a.line())
+        a.say("MODE #hid +s")
+        assert a.line() == ":sam!sam@natter MODE #hid +s"
+        assert b.line() == ":sam!sam@natter MODE #hid +s"
+        assert natter_sync(inside) == [], "a natter member was told of a mode"
+        a.say("MODE #hid +s")                   # no change: told to no one
+        a.say("MODE #hid")
+        assert re.fullmatch(r":\S+ 324 sam #hid \+s", a.line())
+        a.say("NAMES #hid")
+        assert re.fullmatch(r":\S+ 353 sam @ #hid :.*", a.line())
+        assert " 366 " in a.line()
+        # outside: not listed, not named, not found
+        assert "hid" not in rooms_of(out) and "lobby" in rooms_of(out)
+        assert rooms_of(inside)["hid"] == "3", "a member must see its secret room"
+        assert names_of(c, "hid") == set(), "NAMES of a secret room to an outsider"
+        assert who(c, "#hid")[0] == {}, "WHO of a secret room to an outsider"
+        assert who(c, "sam")[0] == {"sam": ("*", "H")}, "WHO nick names a secret room"
+        assert who(b, "sam")[0] == {"sam": ("#hid", "H@")}
+        c.say("WHOIS sue")
+        assert not [l for l in c.until(" 318 ") if " 319 " in l], "WHOIS shows a secret room"
+        b.say("WHOIS sue")
+        assert [l for l in b.until(" 318 ") if " 319 " in l][0].endswith(":#hid")
+        for cmd in ("MODE #hid", "PART #hid"):
+            c.say(cmd)
+            assert re.fullmatch(r":\S+ 403 sid #hid :No such channel", c.line()), cmd
+        # joining it by name is not refused (+s is not +i); then it is seen
+        c.say("JOIN #hid")
+        assert re.fullmatch(r":\S+ 353 sid @ #hid :.*", c.until(" 353 ")[-1])
+        c.until(" 366 ")
+        a.line(), b.line(), inside.line()
+        c.say("PART #hid")
+        c.line(), a.line(), b.line(), inside.line()
+        # -s: public again, told to the IRC members
+        a.say("MODE #hid -s")
+        assert a.line() == b.line() == ":sam!sam@natter MODE #hid -s"
+        assert rooms_of(out)["hid"] == "3"
+        a.say("NAMES #hid")
+        assert re.fullmatch(r":\S+ 353 sam = #hid :.*", a.line())
+        assert " 366 " in a.line()
+        # a secret room that empties ends, its flag with it
+        a.say("MODE #hid +s")
+        a.line(), b.line()
+        a.say("PART #hid")
+        a.line(), b.line(), inside.line()
+        b.say("PART #hid")
+        b.line(), inside.line()
+        inside.cmd("/join lobby")
+        a.say("JOIN #hid")
+        a.until(" 366 ")
+        a.say("MODE #hid")
+        assert re.fullmatch(r":\S+ 324 sam #hid \+", a.line())
+        assert rooms_of(out)["hid"] == "1"
+
+
+@test
+def voice():
+    """MODE #room +v NICK / -v NICK by the opener: `+` in NAMES, WHO and
+    WHOIS, one sign only (@ first); 401/441 for a nick not there; the mark
+    goes with the member when it leaves the room, on any door."""
+    with Srv() as s:
+        a, b, c = s.irc("vic"), s.irc("val"), s.irc("vin")
+        for k in (a, b):
+            k.say("JOIN #v")
+            k.until(" 366 ")
+        a.line()
+        n = s.natter()
+        n.cmd("/join v")
+        a.line(), b.line()
+        b.say("MODE #v +v val")
+        assert re.fullmatch(r":\S+ 482 val #v :You're not channel operator", b.line())
+        a.say("MODE #v +v VAL")
+        assert a.line() == b.line() == ":vic!vic@natter MODE #v +v val"
+        assert natter_sync(n) == [], "a natter member was told of a mode"
+        assert names_of(c, "v") == {"@vic", "+val", n.nick}
+        rows, _ = who(c, "#v")
+        assert rows["val"] == ("#v", "H+") and rows["vic"] == ("#v", "H@"), rows
+        c.say("WHOIS val")
+        assert [l for l in c.until(" 318 ") if " 319 " in l][0].endswith(":+#v")
+        a.say("MODE #v +v vic")                 # one sign: the highest
+        a.line(), b.line()
+        assert names_of(c, "v") == {"@vic", "+val", n.nick}
+        a.say("MODE #v +v %s" % n.nick)         # a natter member too
+        a.line(), b.line()
+        assert "+" + n.nick in names_of(c, "v")
+        a.say("MODE #v +v nobody")
+        assert re.fullmatch(r":\S+ 401 vic nobody :No such nick/channel", a.line())
+        a.say("MODE #v +v vin")
+        assert re.fullmatch(r":\S+ 441 vic vin #v :They aren't on that channel", a.line())
+        a.say("MODE #v +v")
+        assert re.fullmatch(r":\S+ 461 vic MODE :Not enough parameters", a.line())
+        a.say("MODE #v +k key")
+        assert re.fullmatch(r":\S+ 472 vic k :is unknown mode char to me", a.line())
+        a.say("MODE #v -v val")
+        assert a.line() == b.line() == ":vic!vic@natter MODE #v -v val"
+        assert "val" in names_of(c, "v")
+        # leaving the room drops it: PART on IRC, /join elsewhere on natter
+        a.say("MODE #v +v val")
+        a.line(), b.line()
+        b.say("PART #v")
+        b.line(), a.line(), n.line()
+        b.say("JOIN #v")
+        b.until(" 366 ")
+        a.line(), n.line()
+        n.cmd("/join lobby")
+        a.line(), b.line()
+        n.cmd("/join v")
+        a.line(), b.line()
+        assert names_of(c, "v") == {"@vic", "val", n.nick}
 
 
 def main():

@@ -115,6 +115,14 @@ static void own_unlock(uint16_t c)
 		pthread_mutex_unlock(&rooms[conns[c].room].mu);
 }
 
+/* A reply to c, under the lock of its own queue. */
+static void tell_own(uint16_t c, uint16_t m, unsigned *wake)
+{
+	own_lock(c);
+	tell(c, m, wake);
+	own_unlock(c);
+}
+
 void chat_error(uint16_t c, enum proto_error e, unsigned *wake)
 {
 	chat_tell(c, msg_printf(1, "! %s: %s", proto_error_code(e), error_text(e)), wake);
@@ -125,10 +133,7 @@ void reply_error_fmt(uint16_t c, enum proto_error e, const char *fmt,
 {
 	char text[128];
 	snprintf(text, sizeof text, fmt, (int)len, arg);
-	uint16_t m = msg_printf(1, "! %s: %s", proto_error_code(e), text);
-	own_lock(c);
-	tell(c, m, wake);
-	own_unlock(c);
+	tell_own(c, msg_printf(1, "! %s: %s", proto_error_code(e), text), wake);
 }
 
 enum chat_result chat_connect(uint16_t c, unsigned *wake)
@@ -281,6 +286,13 @@ static const char *users(unsigned n)
 	return n == 1 ? "user" : "users";
 }
 
+/* `= join: you are in ROOM (N users)`, under room r's lock. */
+static void tell_joined(uint16_t c, int r, unsigned *wake)
+{
+	tell(c, msg_printf(1, "= join: you are in %s (%u %s)", rooms[r].name, rooms[r].count,
+			   users(rooms[r].count)), wake);
+}
+
 static enum chat_result join(uint16_t c, const struct action *a, unsigned *wake)
 {
 	struct conn *k = &conns[c];
@@ -292,8 +304,7 @@ static enum chat_result join(uint16_t c, const struct action *a, unsigned *wake)
 	int to = room_find(name);
 	if (to == old) {
 		pthread_mutex_lock(&rooms[old].mu);
-		tell(c, msg_printf(1, "= join: you are in %s (%u %s)", name,
-				   rooms[old].count, users(rooms[old].count)), wake);
+		tell_joined(c, old, wake);
 		pthread_mutex_unlock(&rooms[old].mu);
 		pthread_mutex_unlock(&chat_mu);
 		return CHAT_OK;
@@ -334,8 +345,7 @@ static enum chat_result join(uint16_t c, const struct action *a, unsigned *wake)
 	pthread_mutex_lock(&rooms[to].mu);
 	announce(to, CONN_NONE, msg_printf(1, "-- %s joined %s", k->nick, name), wake);
 	room_add_member(to, c);
-	tell(c, msg_printf(1, "= join: you are in %s (%u %s)", name,
-			   rooms[to].count, users(rooms[to].count)), wake);
+	tell_joined(c, to, wake);
 	pthread_mutex_unlock(&rooms[to].mu);
 	pthread_mutex_unlock(&chat_mu);
 	return CHAT_OK;
@@ -439,8 +449,8 @@ static void list_rooms(uint16_t c, unsigned *wake)
 
 	pthread_mutex_lock(&chat_mu);
 	for (int r = 0; r < MAX_ROOMS; r++)
-		if (rooms[r].name[0] && rooms[r].count > 0)
-			sort_buf[n++] = r;
+		if (rooms[r].name[0] && rooms[r].count > 0 && room_shown(r, c))
+			sort_buf[n++] = r;      /* a secret room: only to its members */
 	qsort(sort_buf, n, sizeof sort_buf[0], by_room);
 	reply_start(rp, "= rooms: ");
 	for (unsigned i = 0; i < n; i++) {
@@ -465,19 +475,15 @@ static void stats(uint16_t c, unsigned *wake)
 	uint16_t m = msg_printf(1, "= stats: uptime %lds, connections %u/%u, rooms %u, messages %lu",
 				(long)(time(NULL) - started), conn_count(), conn_limit(),
 				rooms_with_people(), chat_messages());
-	own_lock(c);
-	tell(c, m, wake);
-	own_unlock(c);
+	tell_own(c, m, wake);
 	pthread_mutex_unlock(&chat_mu);
 }
 
 static void help(uint16_t c, unsigned *wake)
 {
-	own_lock(c);
-	tell(c, msg_printf(1, "= help: /nick NAME, /join ROOM, /msg NICK TEXT, /me TEXT, "
-			   "/who, /rooms, /history [N], /stats, /help, /quit [TEXT]; "
-			   "other lines go to your room (start with // to send a /)"), wake);
-	own_unlock(c);
+	tell_own(c, msg_printf(1, "= help: /nick NAME, /join ROOM, /msg NICK TEXT, /me TEXT, "
+			       "/who, /rooms, /history [N], /stats, /help, /quit [TEXT]; "
+			       "other lines go to your room (start with // to send a /)"), wake);
 }
 
 static enum chat_result quit(uint16_t c, const struct action *a, unsigned *wake)

@@ -49,6 +49,9 @@ enum irc_result {
 	IRC_TOO_MANY,           /* c is in IRC_CHANNELS_MAX rooms already */
 	IRC_ALREADY,            /* c is in that room already */
 	IRC_NOT_IN,             /* c is not in that room */
+	IRC_NOT_OP,             /* c is not the room's op (its opener) */
+	IRC_NO_NICK,            /* no one has that nick */
+	IRC_NOT_THERE,          /* that nick is not in the room */
 };
 /* Claims nick for c before it is in any room (registration). */
 enum irc_result chat_irc_claim(uint16_t c, const char *nick, size_t len);
@@ -61,4 +64,9 @@ enum irc_result chat_irc_part(uint16_t c, const char *lower_name, const char *re
 /* Leaves every room (each sees `-- NICK how` unless how is NULL) and frees
  * the nick; CHAT_DEFER keeps what was done and is retried. */
 enum chat_result chat_irc_leave(uint16_t c, const char *how, unsigned *wake);
+/* MODE #lower_name SIGN MODE [NICK]: c, the room's op, sets ('+') or
+ * clears ('-') its secret flag (mode 's') or NICK's voice in it ('v').
+ * A change is told to the room's IRC members as a MODE line. */
+enum irc_result chat_irc_mode(uint16_t c, const char *lower_name, char sign, char mode,
+			      const char *nick, size_t len, unsigned *wake);
 #endif

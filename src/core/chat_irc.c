@@ -1,6 +1,6 @@
 /* The chat of a connection in several rooms (the IRC door): claiming a
  * nick before any room, joining and parting rooms one by one, a nick
- * change and a leave told in each of its rooms. Same locks as chat.c:
+ * change and a leave told in each of its rooms, a room's modes. Same locks as chat.c:
  * chat_mu, then room locks in index order. An IRC connection's own
  * queue is pushed under any of its rooms' locks (conn_push takes turns). */
 #include "core/chat.h"
@@ -114,7 +114,7 @@ enum irc_result chat_irc_join(uint16_t c, const char *name, unsigned *wake)
 
 	pthread_mutex_lock(&chat_mu);
 	int r = room_find(name);
-	if (r >= 0 && room_irc_has(r, c)) {
+	if (r >= 0 && room_bit(r, c)) {
 		pthread_mutex_unlock(&chat_mu);
 		return IRC_ALREADY;
 	}
@@ -183,7 +183,7 @@ enum irc_result chat_irc_part(uint16_t c, const char *name, const char *reason,
 	pthread_mutex_lock(&chat_mu);
 	int r = room_find(name);
 	enum irc_result res = IRC_NOT_IN;
-	if (r >= 0 && room_irc_has(r, c)) {
+	if (r >= 0 && room_bit(r, c)) {
 		strcpy(how, "left ");
 		strcat(how, name);
 		res = part(c, r, how, 1, reason, reason_len, wake);
@@ -204,6 +204,47 @@ enum chat_result chat_irc_leave(uint16_t c, const char *how, unsigned *wake)
 			res = CHAT_DEFER;       /* the rooms left stay left */
 	if (res == CHAT_OK)
 		nick_del(c);    /* harmless if it holds none */
+	pthread_mutex_unlock(&chat_mu);
+	return res;
+}
+
+enum irc_result chat_irc_mode(uint16_t c, const char *name, char sign, char mode,
+			      const char *nick, size_t len, unsigned *wake)
+{
+	enum irc_result res = IRC_OK;
+	uint16_t k = CONN_NONE;
+	unsigned bit = 1;       /* the secret flag's, or k's in conns[k].voice */
+
+	pthread_mutex_lock(&chat_mu);
+	int r = room_find(name);
+	if (r < 0 || rooms[r].op != c)  /* an op is in its room: it sees it */
+		res = IRC_NOT_OP;
+	else if (mode == 'v' && (k = nick_find(nick, len)) == CONN_NONE)
+		res = IRC_NO_NICK;
+	else if (mode == 'v' && !(bit = room_bit(r, k)))
+		res = IRC_NOT_THERE;
+	if (res != IRC_OK) {
+		pthread_mutex_unlock(&chat_mu);
+		return res;
+	}
+	uint8_t *flags = k != CONN_NONE ? &conns[k].voice : &rooms[r].secret;
+	uint8_t to = sign == '+' ? *flags | bit : *flags & ~bit;
+	pthread_mutex_lock(&rooms[r].mu);
+	if (to == *flags) {
+		/* no change: nothing to tell */
+	} else if (deliver_check(r, CONN_NONE, LINE_EVENT, wake) == DELIVER_DEFER) {
+		res = IRC_DEFER;
+	} else {                /* told to its IRC members only, c included */
+		uint16_t m = msg_printf(1, ":%s!%s@natter MODE #%s %c%c%s%s\r", conns[c].nick,
+					conns[c].nick, name, sign, mode, k != CONN_NONE ? " " : "",
+					k != CONN_NONE ? conns[k].nick : "");
+		*flags = to;
+		if (m != MSG_NONE) {
+			deliver_push_irc(r, m, wake);
+			msg_unref(m);
+		}
+	}
+	pthread_mutex_unlock(&rooms[r].mu);
 	pthread_mutex_unlock(&chat_mu);
 	return res;
 }

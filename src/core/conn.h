@@ -64,6 +64,7 @@ struct conn {
 	uint8_t leave;          /* enum leave_reason */
 	uint8_t door;           /* enum door_kind: the door it came in by */
 	uint8_t mid_line;       /* its queue was dropped with a line half written */
+	uint8_t voice;          /* IRC's +v: bit i for its i-th room (room.h: room_bit) */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */

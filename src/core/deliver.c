@@ -120,6 +120,11 @@ void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned 
 		msg_unref(msg);
 }
 
+void deliver_push_irc(int r, uint16_t irc, unsigned *wake)
+{
+	push_irc(r, MSG_NONE, irc, CONN_NONE, wake);
+}
+
 void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)
 {
 	deliver_push_as(r, msg, MSG_NONE, skip, wake);

@@ -30,6 +30,9 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake);
 /* The same, with the line's IRC form given (MSG_NONE: made from msg). */
 void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned *wake);
+/* The same for a line only IRC shows (already in IRC form): to the IRC
+ * members alone, the sender too. */
+void deliver_push_irc(int r, uint16_t irc, unsigned *wake);
 /* deliver_check, then deliver_push. */
 enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 				 enum line_class cls, unsigned *wake);

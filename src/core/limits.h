@@ -80,9 +80,13 @@
 #define IRC_USER_MAX 10         /* bytes of USER's username kept (for WHO/WHOIS) */
 #define IRC_REAL_MAX 48         /* bytes of USER's real name kept */
 #define IRC_QUEUE_MARGIN (IRC_CHANNELS_MAX + 2)  /* producers that may push at once */
+#define IRC_MODES_MAX 3         /* mode letters one MODE #room handles (005 MODES); more are ignored */
 
 #if MAX_CONNS > 65535 || MAX_MSGS > 65535
 #error "connection and message indexes are 16-bit"
+#endif
+#if IRC_CHANNELS_MAX > 8
+#error "conns[].voice holds a bit for each of an IRC connection's rooms"
 #endif
 #if (OUTQ_LEN & (OUTQ_LEN - 1)) != 0
 #error "OUTQ_LEN must be a power of two"

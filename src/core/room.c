@@ -1,6 +1,7 @@
 #include "core/room.h"
 #include "core/conn.h"
 #include "core/history.h"
+#include "door/door.h"
 #include "util/text.h"
 #include <string.h>
 
@@ -72,7 +73,8 @@ unsigned rooms_in_use(void)
 
 /* c entered (+1) or left (-1) room r, on any door: its count, and its op
  * (the one who entered it empty, until they leave; the op is not passed
- * on, so no IRC client needs telling of a new one). */
+ * on, so no IRC client needs telling of a new one). A room that empties
+ * ends, and its secret flag with it (the lobby's too). */
 static void counted(int r, uint16_t c, int step)
 {
 	struct room *rm = &rooms[r];
@@ -81,6 +83,8 @@ static void counted(int r, uint16_t c, int step)
 	if (step < 0 && rm->op == c)
 		rm->op = CONN_NONE;
 	rm->count += step;
+	if (rm->count == 0)
+		rm->secret = 0;
 }
 
 void room_add_member(int r, uint16_t c)
@@ -105,6 +109,7 @@ void room_remove_member(int r, uint16_t c)
 	if (k->member_next != CONN_NONE)
 		conns[k->member_next].member_prev = k->member_prev;
 	k->member_prev = k->member_next = CONN_NONE;
+	k->voice = 0;           /* a voice is the room's: it goes with it */
 	counted(r, c, -1);
 }
 
@@ -151,12 +156,21 @@ void room_irc_remove(int r, uint16_t c)
 	if (node->next != IRCM_NONE)
 		irc_nodes[node->next].prev = node->prev;
 	node->room = CONN_NONE;
+	conns[c].voice &= ~(1u << n % IRC_CHANNELS_MAX);
 	counted(r, c, -1);
 }
 
-int room_irc_has(int r, uint16_t c)
+unsigned room_bit(int r, uint16_t c)
 {
-	return irc_node_of(r, c) != IRCM_NONE;
+	if (conns[c].door != DOOR_IRC)  /* its irc_nodes are never touched */
+		return conns[c].room == r;
+	uint32_t n = irc_node_of(r, c);
+	return n == IRCM_NONE ? 0 : 1u << n % IRC_CHANNELS_MAX;
+}
+
+int room_shown(int r, uint16_t c)
+{
+	return !rooms[r].secret || room_bit(r, c);
 }
 
 int room_irc_room(uint16_t c, unsigned i)

@@ -22,6 +22,9 @@ struct room {
 	uint32_t irc_first;             /* IRC member list head (nodes below) */
 	uint16_t op;                    /* who opened it (entered it empty), while
 					 * still in it: IRC's @; else CONN_NONE */
+	uint8_t secret;                 /* IRC's +s, set by its op: left out of
+					 * lists for those not in it; ends when
+					 * the room empties */
 	pthread_mutex_t mu;
 };
 
@@ -48,9 +51,13 @@ void room_remove_member(int r, uint16_t c);
 void room_irc_reset(uint16_t c);                /* c is in no room */
 int room_irc_add(int r, uint16_t c);            /* -1: c is in too many */
 void room_irc_remove(int r, uint16_t c);
-int room_irc_has(int r, uint16_t c);
 int room_irc_room(uint16_t c, unsigned i);      /* its i-th room, or -1 */
 uint32_t room_irc_next(uint32_t node);
+/* c's bit for room r in conns[c].voice, 0 if c is not in r: 1 for a
+ * one-room door's room, 1 << i for an IRC connection's i-th. */
+unsigned room_bit(int r, uint16_t c);
+/* May c see room r in lists: it is not secret, or c is in it? */
+int room_shown(int r, uint16_t c);
 
 uint16_t nick_find(const char *nick, size_t len);  /* CONN_NONE if free */
 void nick_add(uint16_t c);                      /* conns[c].nick set */

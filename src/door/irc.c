@@ -50,7 +50,7 @@ const char *irc_realname(uint16_t c)
 static void user(uint16_t c, const struct irc_msg *m, struct ireply *r)
 {
 	if (m->nparams < 4 || m->param_len[0] == 0 || m->param_len[3] == 0) {
-		ir_num(r, "461", "USER :Not enough parameters");
+		ir_num(r, "461", "%s :Not enough parameters", "USER");
 		return;
 	}
 	size_t n = m->param_len[0];

@@ -38,6 +38,15 @@ void ir_end(struct ireply *r);
  * DOOR_DEFER to be retried. */
 enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake);
 void irc_welcome(uint16_t c, unsigned *wake);
+/* Is s (len) a natter room that has people (the lobby always) and that c
+ * may see (not secret, or c is in it)? Its name into name; -1 if not,
+ * else its secret flag. */
+int irc_room_seen(uint16_t c, const char *s, size_t len, char *name);
+/* MODE and OPER (irc_mode.c); irc_set_umode sets c's user modes under
+ * chat_mu (others' WHO and WHOIS read them). */
+enum door_step irc_mode(uint16_t c, const struct irc_msg *m, struct ireply *r);
+void irc_oper_login(uint16_t c, const struct irc_msg *m, struct ireply *r);
+void irc_set_umode(uint16_t c, unsigned modes);
 /* c's IRC user modes (IRC_UMODE_*), 0 for a natter or web client; the
  * table is written under chat_mu, as WHO and WHOIS of others read it. */
 extern uint8_t irc_umode[MAX_CONNS];

@@ -1,7 +1,7 @@
 /* The commands of a registered IRC client: what natter has (JOIN, PART,
  * PRIVMSG, NOTICE, NICK through irc.c) maps onto the chat; the queries
- * (NAMES, WHO, WHOIS, LUSERS, MODE, TOPIC, ISON, USERHOST) are answered
- * from the tables; anything else is 421. */
+ * (NAMES, WHO, WHOIS, LUSERS, TOPIC, ISON, USERHOST) are answered from
+ * the tables (MODE and OPER: irc_mode.c); anything else is 421. */
 #include "door/irc.h"
 #include "core/chat.h"
 #include "core/conn.h"
@@ -13,7 +13,6 @@
 #define P(i) (int)m->param_len[i], m->param[i]
 #define STR_(x) #x
 #define STR(x) STR_(x)  /* a limit's value in a string literal */
-#define P_(i) m->param[i], m->param_len[i]
 #define NAMES_WIDTH 400         /* bytes of nicks on one 353 line */
 
 /* 251 and 255. Invisible (+i) users are counted with the others: the
@@ -35,9 +34,10 @@ void irc_welcome(uint16_t c, unsigned *wake)
 	ir_num(&r, "001", ":Welcome to natter, %s", nick);
 	ir_num(&r, "002", ":Your host is %s, running natter %s", host, NATTER_VERSION);
 	ir_num(&r, "003", ":natter/1 and IRC");
-	ir_num(&r, "004", "%s natter-%s io o", host, NATTER_VERSION);
-	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,, NICKLEN="
-	       STR(NICK_MAX) " CHANNELLEN=%d CHANLIMIT=#:" STR(IRC_CHANNELS_MAX)
+	ir_num(&r, "004", "%s natter-%s io osv", host, NATTER_VERSION);
+	ir_num(&r, "005", "CASEMAPPING=ascii CHANTYPES=# PREFIX=(ov)@+ CHANMODES=,,,s MODES="
+	       STR(IRC_MODES_MAX) " NICKLEN=" STR(NICK_MAX) " CHANNELLEN=%d CHANLIMIT=#:"
+	       STR(IRC_CHANNELS_MAX)
 	       " TARGMAX=PRIVMSG:1,NOTICE:1,JOIN:" STR(IRC_CHANNELS_MAX) ",PART:" STR(IRC_CHANNELS_MAX)
 	       ",NAMES:" STR(IRC_CHANNELS_MAX) " NETWORK=natter :are supported by this server",
 	       ROOM_MAX + 1);  /* `#` and the room's name */
@@ -62,16 +62,15 @@ static size_t item(const char *s, const char *end)
 	return (comma ? comma : end) - s;
 }
 
-/* Is s (len) a natter room that has people (the lobby always)? Its
- * name into name. */
-static int exists(const char *s, size_t len, char *name)
+int irc_room_seen(uint16_t c, const char *s, size_t len, char *name)
 {
 	if (!channel(s, len, name))
-		return 0;
+		return -1;
 	pthread_mutex_lock(&chat_mu);
 	int r = room_find(name);
+	r = r >= 0 && room_shown(r, c) ? rooms[r].secret : -1;
 	pthread_mutex_unlock(&chat_mu);
-	return r >= 0;
+	return r;
 }
 
 /* c's room of that name, or -1 (c's own places: its worker's to change). */
@@ -93,15 +92,20 @@ static void member_nicks(int r, void (*each)(uint16_t m, void *arg), void *arg)
 		each(IRCM_CONN(n), arg);
 }
 
-/* "@" for the member who opened room r (PREFIX=(o)@), else "". */
-static const char *op_sign(int r, uint16_t m)
+/* m's sign in room r (PREFIX=(ov)@+): "@" for the member who opened it,
+ * "+" for one it voiced, else "". Only the highest, as IRC shows a member
+ * to a client that did not ask for multi-prefix. */
+static const char *status_sign(int r, uint16_t m)
 {
-	return r >= 0 && rooms[r].op == m ? "@" : "";
+	if (r < 0)
+		return "";
+	return rooms[r].op == m ? "@" : conns[m].voice & room_bit(r, m) ? "+" : "";
 }
 
 struct names_acc {
 	struct ireply *r;
 	int room;
+	char sym;               /* '=' or, for a secret room, '@' */
 	char buf[NAMES_WIDTH + NICK_MAX + 3];
 	size_t len;
 };
@@ -111,23 +115,24 @@ static void names_one(uint16_t m, void *arg)
 	struct names_acc *a = arg;
 	const char *name = rooms[a->room].name;
 	if (a->len + strlen(conns[m].nick) + 2 > NAMES_WIDTH) {
-		ir_num(a->r, "353", "= #%s :%.*s", name, (int)a->len, a->buf);
+		ir_num(a->r, "353", "%c #%s :%.*s", a->sym, name, (int)a->len, a->buf);
 		a->len = 0;
 	}
 	a->len += snprintf(a->buf + a->len, sizeof a->buf - a->len, "%s%s%s",
-			   a->len ? " " : "", op_sign(a->room, m), conns[m].nick);
+			   a->len ? " " : "", status_sign(a->room, m), conns[m].nick);
 }
 
-/* 353 for room `name`, and 366 after it if `end`. */
-static void names(struct ireply *r, const char *name, int end)
+/* 353 for room `name` as c sees it, and 366 after it if `end`. */
+static void names(uint16_t c, struct ireply *r, const char *name, int end)
 {
 	pthread_mutex_lock(&chat_mu);
 	int rm = room_find(name);
-	struct names_acc a = { r, rm, "", 0 };
-	if (rm >= 0 && rooms[rm].count > 0) {
+	struct names_acc a = { r, rm, '=', "", 0 };
+	if (rm >= 0 && rooms[rm].count > 0 && room_shown(rm, c)) {
+		a.sym = rooms[rm].secret ? '@' : '=';
 		member_nicks(rm, names_one, &a);
 		if (a.len)
-			ir_num(r, "353", "= #%s :%.*s", name, (int)a.len, a.buf);
+			ir_num(r, "353", "%c #%s :%.*s", a.sym, name, (int)a.len, a.buf);
 	}
 	pthread_mutex_unlock(&chat_mu);
 	if (end)
@@ -136,7 +141,7 @@ static void names(struct ireply *r, const char *name, int end)
 
 /* NAMES #a,#b: the 353 lines of each room named, then one 366 naming
  * them all (as Modern IRC has it); without a room, 366 alone. */
-static void names_list(const struct irc_msg *m, struct ireply *r)
+static void names_list(uint16_t c, const struct irc_msg *m, struct ireply *r)
 {
 	char name[ROOM_MAX + 1];
 	const char *s = m->nparams ? m->param[0] : "*", *end = s + (m->nparams ? m->param_len[0] : 1);
@@ -145,7 +150,7 @@ static void names_list(const struct irc_msg *m, struct ireply *r)
 	while (s < end) {
 		size_t len = item(s, end);
 		if (channel(s, len, name))
-			names(r, name, 0);
+			names(c, r, name, 0);
 		s += len + 1;
 	}
 	ir_num(r, "366", "%.*s :End of /NAMES list", all, end - all);
@@ -174,7 +179,7 @@ static enum door_step join(uint16_t c, const struct irc_msg *m, struct ireply *r
 				return DOOR_DEFER;     /* rooms joined stay joined */
 			case IRC_OK:
 				ir_end(r);              /* after its JOIN */
-				names(r, name, 1);
+				names(c, r, name, 1);
 				break;
 			case IRC_TOO_MANY:
 				ir_num(r, "405", "#%s :You have joined too many channels", name);
@@ -203,7 +208,7 @@ static enum door_step part(uint16_t c, const struct irc_msg *m, struct ireply *r
 		enum irc_result res = IRC_NOT_IN;
 		if (channel(s, len, name) && (res = chat_irc_part(c, name, reason, rlen, r->wake)) == IRC_DEFER)
 			return DOOR_DEFER;
-		if (res == IRC_NOT_IN && exists(s, len, name))
+		if (res == IRC_NOT_IN && irc_room_seen(c, s, len, name) >= 0)
 			ir_num(r, "442", "#%s :You're not on that channel", name);
 		else if (res == IRC_NOT_IN)
 			ir_num(r, "403", "%.*s :No such channel", (int)len, s);
@@ -301,7 +306,7 @@ static int visible(uint16_t c, uint16_t m)
 	if (!(irc_modes(m) & IRC_UMODE_INVISIBLE) || m == c || (irc_modes(c) & IRC_UMODE_OPER))
 		return 1;
 	for (unsigned i = 0; i < IRC_CHANNELS_MAX; i++)
-		if (nth_room(m, i) >= 0 && room_irc_has(nth_room(m, i), c))
+		if (nth_room(m, i) >= 0 && room_bit(nth_room(m, i), c))
 			return 1;
 	return 0;
 }
@@ -323,13 +328,14 @@ static void who_one(uint16_t m, void *arg)
 	unsigned md = irc_modes(m);
 
 	for (unsigned j = 0; rm < 0 && j < IRC_CHANNELS_MAX; j++)
-		rm = nth_room(m, j);    /* WHO by nick or mask: its first room */
+		if (nth_room(m, j) >= 0 && room_shown(nth_room(m, j), a->asker))
+			rm = nth_room(m, j);    /* WHO by nick or mask: its first room c sees */
 
 	if ((!a->named && !visible(a->asker, m)) || a->shown++ >= IRC_WHO_MAX)
 		return;
 	ir_num(a->r, "352", "%s%s %s natter %s %s %c%s%s :0 %s", rm >= 0 ? "#" : "",
 	       rm >= 0 ? rooms[rm].name : "*", irc_username(m), chat_hostname(), conns[m].nick,
-	       md & IRC_UMODE_AWAY ? 'G' : 'H', md & IRC_UMODE_OPER ? "*" : "", op_sign(rm, m),
+	       md & IRC_UMODE_AWAY ? 'G' : 'H', md & IRC_UMODE_OPER ? "*" : "", status_sign(rm, m),
 	       irc_realname(m));
 }
 
@@ -353,7 +359,7 @@ static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
 	pthread_mutex_lock(&chat_mu);
 	if (channel(mask, mlen, name)) {
 		a.room = room_find(name);
-		if (a.room >= 0)
+		if (a.room >= 0 && room_shown(a.room, c))
 			member_nicks(a.room, who_one, &a);
 	} else {
 		/* a nick asked for by name is shown, +i or not */
@@ -365,7 +371,7 @@ static void who(uint16_t c, const struct irc_msg *m, struct ireply *r)
 	       a.shown > IRC_WHO_MAX ? " (cut short)" : "");
 }
 
-static void whois(const struct irc_msg *m, struct ireply *r)
+static void whois(uint16_t c, const struct irc_msg *m, struct ireply *r)
 {
 	const struct irc_msg *q = m;
 	unsigned i = q->nparams > 1 ? 1 : 0;    /* WHOIS [server] nick */
@@ -380,9 +386,9 @@ static void whois(const struct irc_msg *m, struct ireply *r)
 		ir_num(r, "311", "%s %s natter * :%s", n, irc_username(k), irc_realname(k));
 		for (unsigned j = 0; j < IRC_CHANNELS_MAX; j++) {
 			int rm = nth_room(k, j);
-			if (rm >= 0)
+			if (rm >= 0 && room_shown(rm, c))
 				snprintf(chans + strlen(chans), sizeof chans - strlen(chans), "%s%s#%s",
-					 chans[0] ? " " : "", op_sign(rm, k), rooms[rm].name);
+					 chans[0] ? " " : "", status_sign(rm, k), rooms[rm].name);
 		}
 		if (chans[0])
 			ir_num(r, "319", "%s :%s", n, chans);
@@ -394,68 +400,6 @@ static void whois(const struct irc_msg *m, struct ireply *r)
 	}
 	pthread_mutex_unlock(&chat_mu);
 	ir_num(r, "318", "%.*s :End of /WHOIS list", (int)q->param_len[i], q->param[i]);
-}
-
-/* c's own modes: others' WHO and WHOIS read them under chat_mu. */
-static void set_umode(uint16_t c, unsigned modes)
-{
-	pthread_mutex_lock(&chat_mu);
-	irc_umode[c] = modes;
-	pthread_mutex_unlock(&chat_mu);
-}
-
-static void mode(uint16_t c, const struct irc_msg *m, struct ireply *r)
-{
-	char name[ROOM_MAX + 1];
-
-	if (m->param[0][0] != '#') {
-		int to = m->nparams > 1 ? irc_umode_apply(m->param[1], m->param_len[1], irc_umode[c]) :
-			 irc_umode[c];
-		if (!ascii_caseeq(m->param[0], m->param_len[0], conns[c].nick, strlen(conns[c].nick)))
-			ir_num(r, "502", ":Cannot change mode for other users");
-		else if (to < 0)
-			ir_num(r, "501", ":Unknown MODE flag");
-		else {          /* a change, or a query: c's modes as they now are */
-			set_umode(c, to);
-			ir_num(r, "221", "+%s%s", to & IRC_UMODE_INVISIBLE ? "i" : "",
-			       to & IRC_UMODE_OPER ? "o" : "");
-		}
-		return;
-	}
-	if (!exists(P_(0), name))
-		ir_num(r, "403", "%.*s :No such channel", P(0));
-	else if (m->nparams == 1)
-		ir_num(r, "324", "#%s +", name);
-	else if (m->param_len[1] <= 2 && memchr(m->param[1], 'b', m->param_len[1]) &&
-		 m->nparams == 2)
-		ir_num(r, "368", "#%s :End of channel ban list", name);
-	else
-		ir_num(r, "482", "#%s :natter rooms have no modes", name);
-}
-
-/* OPER NAME PASSWORD: natterd's operator, if --irc-oper named one: marked
- * in WHO (`*`) and WHOIS (313), and sees every user in WHO, +i or not. */
-static void oper(uint16_t c, const struct irc_msg *m, struct ireply *r)
-{
-	char given[2 * IRC_LINE_MAX];
-	unsigned diff = 1;
-
-	if (!irc_oper) {
-		ir_num(r, "491", ":No O-lines for your host");
-		return;
-	}
-	size_t n = snprintf(given, sizeof given, "%.*s:%.*s", P(0), P(1));
-	if (n == strlen(irc_oper)) {     /* the same time for any wrong byte */
-		diff = 0;
-		for (size_t i = 0; i < n; i++)
-			diff |= (unsigned char)(given[i] ^ irc_oper[i]);
-	}
-	if (diff) {
-		ir_num(r, "464", ":Password incorrect");
-		return;
-	}
-	set_umode(c, irc_umode[c] | IRC_UMODE_OPER);
-	ir_num(r, "381", ":You are now an IRC operator");
 }
 
 static void ison(const struct irc_msg *m, struct ireply *r, int userhost)
@@ -481,64 +425,63 @@ static void ison(const struct irc_msg *m, struct ireply *r, int userhost)
 	ir_num(r, userhost ? "302" : "303", ":%s", out);
 }
 
+/* The commands, in the order of their names in irc_command's table: up to
+ * C_OPER, those that need a parameter (OPER two), or 461. */
+enum irc_cmd {
+	C_JOIN, C_PART, C_WHOIS, C_MODE, C_TOPIC, C_ISON, C_USERHOST, C_OPER,
+	C_PRIVMSG, C_NOTICE, C_NAMES, C_WHO, C_LUSERS, C_MOTD, C_AWAY, C_USER, C_PASS, C_COUNT
+};
+
 enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 {
-	static const struct { const char *cmd; unsigned min; } need[] = {
-		{ "JOIN", 1 }, { "PART", 1 }, { "WHOIS", 1 }, { "MODE", 1 },
-		{ "TOPIC", 1 }, { "ISON", 1 }, { "USERHOST", 1 }, { "OPER", 2 },
+	static const char *const cmds[C_COUNT] = {
+		"JOIN", "PART", "WHOIS", "MODE", "TOPIC", "ISON", "USERHOST", "OPER",
+		"PRIVMSG", "NOTICE", "NAMES", "WHO", "LUSERS", "MOTD", "AWAY", "USER", "PASS",
 	};
 	struct ireply r;
 	enum door_step st = DOOR_DONE;
+	unsigned i = 0;
 
+	while (i < C_COUNT && !irc_is(m, cmds[i]))
+		i++;
 	ir_start(&r, c, wake);
-	for (unsigned i = 0; i < sizeof need / sizeof need[0]; i++) {
-		if (irc_is(m, need[i].cmd) && m->nparams < need[i].min) {
-			ir_num(&r, "461", "%s :Not enough parameters", need[i].cmd);
-			ir_end(&r);
-			return DOOR_DONE;
-		}
+	if (i <= C_OPER && m->nparams < 1u + (i == C_OPER)) {
+		ir_num(&r, "461", "%s :Not enough parameters", cmds[i]);
+		ir_end(&r);
+		return DOOR_DONE;
 	}
-	if (irc_is(m, "JOIN"))
-		st = join(c, m, &r);
-	else if (irc_is(m, "PART"))
-		st = part(c, m, &r);
-	else if (irc_is(m, "PRIVMSG"))
-		st = message(c, m, &r, 0);
-	else if (irc_is(m, "NOTICE"))
-		st = message(c, m, &r, 1);
-	else if (irc_is(m, "NAMES"))
-		names_list(m, &r);
-	else if (irc_is(m, "WHO"))
-		who(c, m, &r);
-	else if (irc_is(m, "WHOIS"))
-		whois(m, &r);
-	else if (irc_is(m, "LUSERS"))
-		lusers(&r);
-	else if (irc_is(m, "MOTD"))
-		ir_num(&r, "422", ":MOTD File is missing");
-	else if (irc_is(m, "MODE"))
-		mode(c, m, &r);
-	else if (irc_is(m, "TOPIC") && m->nparams == 1)
-		ir_num(&r, "331", "%.*s :No topic is set", (int)m->param_len[0], m->param[0]);
-	else if (irc_is(m, "TOPIC"))
-		ir_num(&r, "482", "%.*s :natter rooms have no topic", (int)m->param_len[0], m->param[0]);
-	else if (irc_is(m, "AWAY")) {
+	switch (i) {
+	case C_JOIN: st = join(c, m, &r); break;
+	case C_PART: st = part(c, m, &r); break;
+	case C_WHOIS: whois(c, m, &r); break;
+	case C_MODE: st = irc_mode(c, m, &r); break;
+	case C_TOPIC:
+		if (m->nparams == 1)
+			ir_num(&r, "331", "%.*s :No topic is set", P(0));
+		else
+			ir_num(&r, "482", "%.*s :natter rooms have no topic", P(0));
+		break;
+	case C_ISON: ison(m, &r, 0); break;
+	case C_USERHOST: ison(m, &r, 1); break;
+	case C_OPER: irc_oper_login(c, m, &r); break;
+	case C_PRIVMSG: st = message(c, m, &r, 0); break;
+	case C_NOTICE: st = message(c, m, &r, 1); break;
+	case C_NAMES: names_list(c, m, &r); break;
+	case C_WHO: who(c, m, &r); break;
+	case C_LUSERS: lusers(&r); break;
+	case C_MOTD: ir_num(&r, "422", ":MOTD File is missing"); break;
+	case C_AWAY: {
 		int away = m->nparams > 0 && m->param_len[0] > 0;
-		set_umode(c, (irc_umode[c] & ~IRC_UMODE_AWAY) | away);
+		irc_set_umode(c, (irc_umode[c] & ~IRC_UMODE_AWAY) | away);
 		if (away)
 			ir_num(&r, "306", ":You have been marked as being away");
 		else
 			ir_num(&r, "305", ":You are no longer marked as being away");
-	} else if (irc_is(m, "OPER"))
-		oper(c, m, &r);
-	else if (irc_is(m, "ISON"))
-		ison(m, &r, 0);
-	else if (irc_is(m, "USERHOST"))
-		ison(m, &r, 1);
-	else if (irc_is(m, "USER") || irc_is(m, "PASS"))
-		ir_num(&r, "462", ":You may not reregister");
-	else
-		ir_num(&r, "421", "%.*s :Unknown command", (int)m->cmd_len, m->cmd);
+		break;
+	}
+	case C_USER: case C_PASS: ir_num(&r, "462", ":You may not reregister"); break;
+	default: ir_num(&r, "421", "%.*s :Unknown command", (int)m->cmd_len, m->cmd);
+	}
 	ir_end(&r);
 	return st;
 }

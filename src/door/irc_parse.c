@@ -119,6 +119,26 @@ int irc_mask_match(const char *p, size_t len, const char *s)
 	return i == len;
 }
 
+int irc_chanmode_next(const struct irc_msg *m, struct irc_change *ch)
+{
+	const char *s = m->nparams > 1 ? m->param[1] : "";
+	size_t len = m->nparams > 1 ? m->param_len[1] : 0;
+
+	while (ch->pos < len && (s[ch->pos] == '+' || s[ch->pos] == '-'))
+		ch->sign = s[ch->pos++];
+	if (ch->pos >= len || ch->done >= IRC_MODES_MAX)
+		return 0;
+	ch->done++;
+	ch->letter = s[ch->pos++];
+	ch->arg = NULL;
+	ch->arg_len = 0;
+	if (memchr("vob", ch->letter, 3) && ch->next < m->nparams) {
+		ch->arg = m->param[ch->next];
+		ch->arg_len = m->param_len[ch->next++];
+	}
+	return 1;
+}
+
 int irc_umode_apply(const char *s, size_t len, unsigned modes)
 {
 	int plus = 1;

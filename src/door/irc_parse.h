@@ -35,6 +35,19 @@ enum { IRC_UMODE_AWAY = 1, IRC_UMODE_INVISIBLE = 2, IRC_UMODE_OPER = 4 };
  * it names a mode natter lacks. `+o` is ignored: only OPER makes an
  * operator (as RFC 2812 has it). */
 int irc_umode_apply(const char *s, size_t len, unsigned modes);
+/* A channel MODE's changes, `MODE #room +sv-v NICK NICK`, one at a time:
+ * start with { .sign = '+', .next = 2 }; each irc_chanmode_next() sets
+ * sign (the last `+` or `-` before it), letter and arg: the next unused
+ * parameter for a letter that takes one (v, o; b if one is left), else
+ * NULL. 0 when no letter is left or IRC_MODES_MAX were given. */
+struct irc_change {
+	char sign, letter;
+	const char *arg;
+	size_t arg_len;
+	size_t pos;             /* the next letter's offset in param[1] */
+	unsigned next, done;    /* the next parameter; changes given */
+};
+int irc_chanmode_next(const struct irc_msg *m, struct irc_change *ch);
 /* Removes IRC's formatting codes (bold, colour with its digits, hex
  * colour, italic, underline, strike, monospace, reverse, reset) from s
  * into out (at least len bytes); returns the new length. */

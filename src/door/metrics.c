@@ -32,6 +32,23 @@ static void head(struct out *o, const char *name, const char *type, const char *
 	put(o, "# HELP natter_%s %s\n# TYPE natter_%s %s\n", name, help, name, type);
 }
 
+/* A metric of one value, without labels: its head and `natter_NAME V`. */
+static void one(struct out *o, const char *name, const char *type, const char *help,
+		unsigned long v)
+{
+	head(o, name, type, help);
+	put(o, "natter_%s %lu\n", name, v);
+}
+
+/* A counter by one label: `natter_NAME{KEY="LABEL"} V` for each label. */
+static void by_label(struct out *o, const char *name, const char *help, const char *key,
+		     const char *const *labels, const unsigned long *v, int n)
+{
+	head(o, name, "counter", help);
+	for (int i = 0; i < n; i++)
+		put(o, "natter_%s{%s=\"%s\"} %lu\n", name, key, labels[i], v[i]);
+}
+
 size_t metrics_render(const struct metrics_figures *f, char *out, size_t size)
 {
 	struct out o = { out, size, 0 };
@@ -39,37 +56,27 @@ size_t metrics_render(const struct metrics_figures *f, char *out, size_t size)
 	out[0] = '\0';
 	head(&o, "build_info", "gauge", "Version of natterd.");
 	put(&o, "natter_build_info{version=\"%s\",protocol=\"natter/1\"} 1\n", f->version);
-	head(&o, "uptime_seconds", "gauge", "Seconds since natterd started.");
-	put(&o, "natter_uptime_seconds %lu\n", f->uptime_s);
+	one(&o, "uptime_seconds", "gauge", "Seconds since natterd started.", f->uptime_s);
 	head(&o, "connections", "gauge", "Open connections by door.");
 	for (int i = 0; i < METRIC_DOORS; i++)
 		put(&o, "natter_connections{door=\"%s\"} %ld\n", door_names[i], f->conns[i]);
-	head(&o, "connections_limit", "gauge", "The connection limit.");
-	put(&o, "natter_connections_limit %lu\n", f->conn_limit);
-	head(&o, "connections_accepted_total", "counter", "Connections accepted by door.");
-	for (int i = 0; i < METRIC_DOORS; i++)
-		put(&o, "natter_connections_accepted_total{door=\"%s\"} %lu\n", door_names[i], f->accepted[i]);
-	head(&o, "messages_total", "counter", "Room messages, actions and private messages accepted.");
-	put(&o, "natter_messages_total %lu\n", f->messages);
-	head(&o, "rooms", "gauge", "Rooms with people, lobby included.");
-	put(&o, "natter_rooms %lu\n", f->rooms);
-	head(&o, "message_pool_used", "gauge", "Lines of the message pool in use.");
-	put(&o, "natter_message_pool_used %lu\n", f->pool_used);
-	head(&o, "message_pool_size", "gauge", "Lines the message pool holds.");
-	put(&o, "natter_message_pool_size %lu\n", f->pool_size);
-	if (f->history_lines >= 0) {
-		head(&o, "history_lines", "gauge", "Lines kept in room histories.");
-		put(&o, "natter_history_lines %ld\n", f->history_lines);
-	}
-	head(&o, "cuts_total", "counter", "Connections the server ended, by reason.");
-	for (int i = 0; i < CUT_REASONS; i++)
-		put(&o, "natter_cuts_total{reason=\"%s\"} %lu\n", cut_names[i], f->cuts[i]);
-	head(&o, "refusals_total", "counter", "Connections refused at the door, by reason.");
-	for (int i = 0; i < REFUSE_REASONS; i++)
-		put(&o, "natter_refusals_total{reason=\"%s\"} %lu\n", refuse_names[i], f->refusals[i]);
-	head(&o, "http_requests_total", "counter", "HTTP request heads parsed by the web door.");
-	put(&o, "natter_http_requests_total %lu\n", f->http_requests);
-	head(&o, "websocket_upgrades_total", "counter", "WebSocket handshakes accepted.");
-	put(&o, "natter_websocket_upgrades_total %lu\n", f->ws_upgrades);
+	one(&o, "connections_limit", "gauge", "The connection limit.", f->conn_limit);
+	by_label(&o, "connections_accepted_total", "Connections accepted by door.", "door",
+		 door_names, f->accepted, METRIC_DOORS);
+	one(&o, "messages_total", "counter", "Room messages, actions and private messages accepted.",
+	    f->messages);
+	one(&o, "rooms", "gauge", "Rooms with people, lobby included.", f->rooms);
+	one(&o, "message_pool_used", "gauge", "Lines of the message pool in use.", f->pool_used);
+	one(&o, "message_pool_size", "gauge", "Lines the message pool holds.", f->pool_size);
+	if (f->history_lines >= 0)
+		one(&o, "history_lines", "gauge", "Lines kept in room histories.", f->history_lines);
+	by_label(&o, "cuts_total", "Connections the server ended, by reason.", "reason",
+		 cut_names, f->cuts, CUT_REASONS);
+	by_label(&o, "refusals_total", "Connections refused at the door, by reason.", "reason",
+		 refuse_names, f->refusals, REFUSE_REASONS);
+	one(&o, "http_requests_total", "counter", "HTTP request heads parsed by the web door.",
+	    f->http_requests);
+	one(&o, "websocket_upgrades_total", "counter", "WebSocket handshakes accepted.",
+	    f->ws_upgrades);
 	return o.len;
 }

@@ -7,40 +7,61 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A tab pads to the descriptions' column (usage). */
+#define USAGE_COLUMN 27
 static const char usage_text[] =
 "usage: natterd [options]\n"
 "A small chat server: one line per message, rooms, private messages.\n"
 "\n"
-"  -p, --port PORT          TCP port (default 8080; 0 picks a free one)\n"
-"      --irc PORT           IRC door's port (default 6667; if that is in use,\n"
-"                           the door stays closed with a warning)\n"
-"      --no-irc             no IRC door\n"
-"      --irc-ping SECS      IRC keep-alive (default %u)\n"
+"  -p, --port PORT\tTCP port (default 8080; 0 picks a free one)\n"
+"      --irc PORT\tIRC door's port (default 6667; if that is in use,\n"
+"\tthe door stays closed with a warning)\n"
+"      --no-irc\tno IRC door\n"
+"      --irc-ping SECS\tIRC keep-alive (default %u)\n"
 "      --irc-oper NAME:PASS IRC OPER login (default none)\n"
-"  -b, --bind ADDR          listen on ADDR only; repeatable\n"
-"                           (default: every IPv4 and IPv6 address)\n"
-"  -c, --max-conns N        connection limit (default and maximum: the\n"
-"                           table size built in, %u, or what RLIMIT_NOFILE allows)\n"
-"  -w, --workers N          worker threads (default: CPUs, at most %u; max %u)\n"
-"  -r, --rate N             lines per second a client may send (default %u;\n"
-"                           0: no limit); faster clients are read more slowly\n"
-"      --burst N            lines a client may send at once (default 2 x rate)\n"
-"  -q, --quiet              do not print room messages on stdout\n"
-"  -H, --hostname NAME      name in the greeting (default: the host name)\n"
-"  -u, --user USER          after binding, drop root privileges to USER\n"
-"  -a, --allow CIDR         accept clients from this network only; repeatable\n"
-"                           (e.g. 192.168.1.0/24, fd00::/8; default: all)\n"
-"      --max-per-ip N       connections per client address (default: no limit)\n"
-"      --idle-timeout SECS  close clients silent this long (default: never)\n"
-"      --web PORT           the web door's port: the chat page, WebSocket\n"
-"                           on /ws, /metrics (default %u; on the -b addresses)\n"
-"      --no-web             no web door\n"
-"      --web-origin ORIGIN  also accept WebSocket handshakes from pages of\n"
-"                           ORIGIN (e.g. http://chat.example:8081); repeatable\n"
-"      --history N          lines each room keeps for /history (default %u;\n"
-"                           0: off; at most %u, this build's maximum)\n"
-"  -h, --help               this text\n"
-"  -V, --version            version and build limits\n";
+"  -b, --bind ADDR\tlisten on ADDR only; repeatable\n"
+"\t(default: every IPv4 and IPv6 address)\n"
+"  -c, --max-conns N\tconnection limit (default and maximum: the\n"
+"\ttable size built in, %u, or what RLIMIT_NOFILE allows)\n"
+"  -w, --workers N\tworker threads (default: CPUs, at most %u; max %u)\n"
+"  -r, --rate N\tlines per second a client may send (default %u;\n"
+"\t0: no limit); faster clients are read more slowly\n"
+"      --burst N\tlines a client may send at once (default 2 x rate)\n"
+"  -q, --quiet\tdo not print room messages on stdout\n"
+"  -H, --hostname NAME\tname in the greeting (default: the host name)\n"
+"  -u, --user USER\tafter binding, drop root privileges to USER\n"
+"  -a, --allow CIDR\taccept clients from this network only; repeatable\n"
+"\t(e.g. 192.168.1.0/24, fd00::/8; default: all)\n"
+"      --max-per-ip N\tconnections per client address (default: no limit)\n"
+"      --idle-timeout SECS\tclose clients silent this long (default: never)\n"
+"      --web PORT\tthe web door's port: the chat page, WebSocket\n"
+"\ton /ws, /metrics (default %u; on the -b addresses)\n"
+"      --no-web\tno web door\n"
+"      --web-origin ORIGIN\talso accept WebSocket handshakes from pages of\n"
+"\tORIGIN (e.g. http://chat.example:8081); repeatable\n"
+"      --history N\tlines each room keeps for /history (default %u;\n"
+"\t0: off; at most %u, this build's maximum)\n"
+"  -h, --help\tthis text\n"
+"  -V, --version\tversion and build limits\n";
+
+static void usage(void)
+{
+	char text[sizeof usage_text + 64], out[sizeof text + 20 * USAGE_COLUMN];
+	size_t n = 0, line = 0;
+
+	snprintf(text, sizeof text, usage_text, IRC_PING_DEFAULT, MAX_CONNS, DEFAULT_WORKERS_CAP,
+		 MAX_WORKERS, DEFAULT_RATE, DEFAULT_WEB_PORT, HISTORY_DEFAULT, HISTORY_MAX);
+	for (const char *p = text; *p && n < sizeof out - USAGE_COLUMN - 1; p++) {
+		if (*p == '\t') {
+			while (n - line < USAGE_COLUMN)
+				out[n++] = ' ';
+		} else if ((out[n++] = *p) == '\n') {
+			line = n;
+		}
+	}
+	out[n] = '\0';
+	fputs(out, stdout);
+}
 
 static void usage_error(const char *fmt, const char *arg)
 {
@@ -160,11 +181,10 @@ void config_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case 'Y': cfg->history = number(optarg, 0, HISTORY_MAX, "--history"); break;
 		case 'h':
-			printf(usage_text, IRC_PING_DEFAULT, MAX_CONNS, DEFAULT_WORKERS_CAP, MAX_WORKERS, DEFAULT_RATE,
-			       DEFAULT_WEB_PORT, HISTORY_DEFAULT, HISTORY_MAX);
+			usage();
 			exit(0);
 		case 'V':
-			printf("natterd %s (natter/1 protocol; doors: line, web; table: %u connections, "
+			printf("natterd %s (natter/1 protocol; doors: line, web, irc; table: %u connections, "
 			       "%u rooms, %u lines in flight, history %u lines a room at most)\n",
 			       NATTER_VERSION, MAX_CONNS, MAX_ROOMS, MAX_MSGS, HISTORY_MAX);
 			exit(0);

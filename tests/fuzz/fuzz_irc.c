@@ -17,7 +17,10 @@
  *   stays inside both; any string matches itself and `*`; a mask with no
  *   `*` or `?` matches only a string of its own length.
  * - irc_umode_apply: -1 or modes with no bit but the three defined, and
- *   `+o` never makes an operator. */
+ *   `+o` never makes an operator.
+ * - irc_chanmode_next over the line as a MODE: at most IRC_MODES_MAX
+ *   changes, each a letter (never a sign) with sign `+` or `-`, and its
+ *   parameters the message's own, from the third on, in order. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +110,25 @@ static void check_mask(const char *s, size_t len)
 	CHECK(modes == -1 || !(modes & IRC_UMODE_OPER));
 }
 
+static void check_chanmode(const char *line, size_t len)
+{
+	struct irc_msg m;
+	struct irc_change ch = { .sign = '+', .next = 2 };
+	unsigned n = 0, next = 2;
+	if (irc_parse(line, len, &m) < 0)
+		return;
+	while (irc_chanmode_next(&m, &ch)) {
+		CHECK(++n <= IRC_MODES_MAX);
+		CHECK(ch.letter != '+' && ch.letter != '-');
+		CHECK(ch.sign == '+' || ch.sign == '-');
+		if (ch.arg) {
+			CHECK(next < m.nparams && ch.arg == m.param[next]);
+			CHECK(ch.arg_len == m.param_len[next++]);
+		}
+		CHECK(ch.next == next);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, 0, size);
@@ -116,6 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_parse(line, l1);
 	check_strip(line, l1);
 	check_mask(line, l1);
+	check_chanmode(line, l1);
 	size_t fit = utf8_fit(line, l1, l1 / 2);
 	CHECK(fit <= (l1 / 2 ? l1 / 2 : 0) || fit == l1);
 	if (text_check(line, l1) == TEXT_OK && fit < l1 && fit > 0)

@@ -22,8 +22,9 @@ class NatterdController(BaseServerController, DirectoryBasedController):
     isupport = {
         "CASEMAPPING": "ascii",
         "CHANTYPES": "#",
-        "PREFIX": "(o)@",
-        "CHANMODES": ",,,",
+        "PREFIX": "(ov)@+",
+        "CHANMODES": ",,,s",
+        "MODES": "3",
         "NICKLEN": "16",
         "CHANNELLEN": "17",
         "CHANLIMIT": "#:8",

@@ -33,6 +33,7 @@ void test_irc_render(void);
 void test_irc_split(void);
 void test_irc_mask(void);
 void test_irc_umode(void);
+void test_irc_chanmode(void);
 void test_parse_history(void);
 void test_history_ring(void);
 void test_history_keep_limits(void);
@@ -73,6 +74,7 @@ int main(void)
 	RUN(test_irc_split);
 	RUN(test_irc_mask);
 	RUN(test_irc_umode);
+	RUN(test_irc_chanmode);
 	RUN(test_parse_history);
 	RUN(test_history_ring);
 	RUN(test_history_keep_limits);

@@ -2,6 +2,7 @@
  * UTF-8 splitting, and natter lines in IRC's wire form. */
 #include "check.h"
 #include "door/irc_parse.h"
+#include <stdio.h>
 #include <string.h>
 
 static int param_is(const struct irc_msg *m, unsigned i, const char *s)
@@ -143,6 +144,43 @@ void test_irc_mask(void)
 	CHECK(!irc_mask_match("", 0, "a"));
 	CHECK(irc_mask_match("eva*x", 4, "evan"));      /* the length counts, not the NUL */
 	CHECK(!irc_mask_match("evan", 3, "evan"));
+}
+
+/* The changes of `line` (a MODE) as "SIGN LETTER ARG|..." ('-' for none). */
+static void chanmodes(const char *line, char *out)
+{
+	struct irc_msg m;
+	struct irc_change ch = { .sign = '+', .next = 2 };
+	out[0] = '\0';
+	CHECK(irc_parse(line, strlen(line), &m) == 0);
+	while (irc_chanmode_next(&m, &ch))
+		sprintf(out + strlen(out), "%c%c %.*s|", ch.sign, ch.letter,
+			ch.arg ? (int)ch.arg_len : 1, ch.arg ? ch.arg : "-");
+}
+
+void test_irc_chanmode(void)
+{
+	char got[256];
+	chanmodes("MODE #a", got);
+	CHECK(strcmp(got, "") == 0);
+	chanmodes("MODE #a +s", got);
+	CHECK(strcmp(got, "+s -|") == 0);
+	chanmodes("MODE #a s", got);                    /* no sign: + */
+	CHECK(strcmp(got, "+s -|") == 0);
+	chanmodes("MODE #a +sv-v ann bob", got);
+	CHECK(strcmp(got, "+s -|+v ann|-v bob|") == 0);
+	chanmodes("MODE #a +v", got);                   /* no parameter left */
+	CHECK(strcmp(got, "+v -|") == 0);
+	chanmodes("MODE #a b", got);                    /* the ban list */
+	CHECK(strcmp(got, "+b -|") == 0);
+	chanmodes("MODE #a +ov ann bob", got);
+	CHECK(strcmp(got, "+o ann|+v bob|") == 0);
+	chanmodes("MODE #a +ssss", got);                /* IRC_MODES_MAX */
+	CHECK(strcmp(got, "+s -|+s -|+s -|") == 0);
+	chanmodes("MODE #a +-+-", got);
+	CHECK(strcmp(got, "") == 0);
+	chanmodes("MODE #a +k key", got);               /* k takes none here */
+	CHECK(strcmp(got, "+k -|") == 0);
 }
 
 void test_irc_umode(void)
