@@ -102,14 +102,12 @@ uint16_t irc_form(uint16_t c, const char *room, uint16_t msg)
 uint16_t irc_said_form(const char *nick, const char *cmd, const char *room,
 		       const char *text, size_t len)
 {
-	char target[ROOM_MAX + 2];
 	uint16_t out = msg_alloc(1);
 
 	if (out == MSG_NONE)
 		return MSG_NONE;
-	snprintf(target, sizeof target, "#%s", room);
 	struct msg *o = msg_at(out);
-	o->len = irc_said(nick, strlen(nick), cmd, target, 0, text, len, o->text, sizeof o->text);
+	o->len = irc_said(nick, strlen(nick), cmd, 1, room, 0, text, len, o->text, sizeof o->text);
 	if (o->len == 0) {
 		msg_unref(out);
 		return MSG_NONE;

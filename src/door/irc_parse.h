@@ -65,8 +65,9 @@ size_t utf8_fit(const char *s, size_t len, size_t max);
  * written, or 0 when IRC shows no such line. host: the server's name. */
 size_t irc_render(const char *line, size_t len, const char *room, const char *me,
 		  const char *host, char *out, size_t size);
-/* `:nick!nick@natter CMD target :text` (text as a CTCP ACTION if action),
- * split like irc_render; returns the bytes written, 0 if out is short. */
-size_t irc_said(const char *nick, size_t nick_len, const char *cmd, const char *target,
+/* `:nick!nick@natter CMD target :text` (`#target` if to_room; text as a
+ * CTCP ACTION if action), split like irc_render; returns the bytes
+ * written, 0 if out is short. */
+size_t irc_said(const char *nick, size_t nick_len, const char *cmd, int to_room, const char *target,
 		int action, const char *text, size_t len, char *out, size_t size);
 #endif

@@ -47,14 +47,28 @@ static void lines(struct out *o, const char *head, const char *text, size_t len,
 	} while (len > 0);
 }
 
-size_t irc_said(const char *nick, size_t nl, const char *cmd, const char *target,
+/* Put piece by piece, not with snprintf: a room's IRC members get this
+ * head once per message, and musl's printf cost more instructions than
+ * the rest of the message's way through natterd (callgrind, 10 IRC
+ * clients: 3,400 a message). It holds two nicks, a command and a room
+ * or nick (limits.h: 16 bytes each), far below IRC_LINE_MAX: never cut. */
+size_t irc_said(const char *nick, size_t nl, const char *cmd, int to_room, const char *target,
 		int action, const char *text, size_t len, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
 	char head[IRC_LINE_MAX];
+	struct out h = { head, sizeof head - 1, 0, 0 };
 
-	snprintf(head, sizeof head, ":%.*s!%.*s@natter %s %s :%s", (int)nl, nick, (int)nl, nick,
-		 cmd, target, action ? "\001ACTION " : "");
+	put(&h, ":", 1);
+	put(&h, nick, nl);
+	put(&h, "!", 1);
+	put(&h, nick, nl);
+	puts_(&h, "@natter ");
+	puts_(&h, cmd);
+	puts_(&h, to_room ? " #" : " ");
+	puts_(&h, target);
+	puts_(&h, action ? " :\001ACTION " : " :");
+	head[h.len] = '\0';
 	lines(&o, head, text, len, action ? "\001" : "");
 	return o.full ? 0 : o.len;
 }
@@ -103,7 +117,7 @@ size_t irc_render(const char *s, size_t len, const char *room, const char *me,
 		  const char *host, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
-	char head[IRC_LINE_MAX], target[ROOM_MAX + 2];
+	char head[IRC_LINE_MAX];
 	size_t nl;
 
 	if (len > 0 && s[len - 1] == '\n')
@@ -117,20 +131,18 @@ size_t irc_render(const char *s, size_t len, const char *room, const char *me,
 		const char *nick = word(s + 1, len - 1, &nl);
 		if (nl < 2 || nl + 2 > len)
 			return 0;
-		snprintf(target, sizeof target, "#%s", room);
-		return irc_said(nick, nl - 1, "PRIVMSG", target, 0, s + nl + 2, len - nl - 2,
+		return irc_said(nick, nl - 1, "PRIVMSG", 1, room, 0, s + nl + 2, len - nl - 2,
 				buf, size);
 	} else if (starts(s, len, "* ") && room) {             /* * nick text */
 		const char *nick = word(s + 2, len - 2, &nl);
 		if (nl + 3 > len)
 			return 0;
-		snprintf(target, sizeof target, "#%s", room);
-		return irc_said(nick, nl, "PRIVMSG", target, 1, s + nl + 3, len - nl - 3, buf, size);
+		return irc_said(nick, nl, "PRIVMSG", 1, room, 1, s + nl + 3, len - nl - 3, buf, size);
 	} else if (s[0] == '*' && !room) {                      /* *nick* text */
 		const char *nick = word(s + 1, len - 1, &nl);
 		if (nl < 2 || nl + 2 > len)
 			return 0;
-		return irc_said(nick, nl - 1, "PRIVMSG", me, 0, s + nl + 2, len - nl - 2, buf, size);
+		return irc_said(nick, nl - 1, "PRIVMSG", 0, me, 0, s + nl + 2, len - nl - 2, buf, size);
 	} else if (starts(s, len, "-- ")) {
 		event(&o, s + 3, len - 3, room);
 	} else if (starts(s, len, "! no-such-nick: ")) {
