@@ -24,7 +24,9 @@ void deliver_kill(uint16_t c, unsigned *wake)
 		worker_mark(c, wake);
 }
 
-static int live(uint16_t c)
+/* Inlined: -Os otherwise makes it a call once it has a few callers, and
+ * it is asked for every recipient of every line. */
+static inline __attribute__((always_inline)) int live(uint16_t c)
 {
 	return !atomic_load_explicit(&conns[c].kill, memory_order_relaxed);
 }
@@ -77,22 +79,32 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 }
 
 /* IRC members get the IRC form of the line: `given`, or one made once for
- * all of them when the first one is met. */
+ * all of them when there is someone to give it to. Their references are
+ * taken as the other members' are (deliver_push_as), in one add before
+ * the first push, not one add per recipient: that was an atomic add per
+ * IRC recipient on the line the recipients' workers are releasing. */
 static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip, unsigned *wake)
 {
 	uint16_t form = given;
+	unsigned n = 0;
+	uint32_t i;
 
-	for (uint32_t n = rooms[r].irc_first; n != IRCM_NONE; n = room_irc_next(n)) {
-		uint16_t c = IRCM_CONN(n);
+	for (i = rooms[r].irc_first; i != IRCM_NONE; i = room_irc_next(i))
+		n += IRCM_CONN(i) != skip && live(IRCM_CONN(i));
+	if (n == 0 || (form == MSG_NONE &&
+		       (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE))
+		return;         /* no one, not a line IRC shows, or the pool is dry */
+	msg_ref(form, n);
+	for (i = rooms[r].irc_first; i != IRCM_NONE; i = room_irc_next(i)) {
+		uint16_t c = IRCM_CONN(i);
 		if (c == skip || !live(c))
 			continue;
-		if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
-			return;         /* not a line IRC shows, or the pool is dry */
-		msg_ref(form, 1);
 		conn_push(c, form);
 		worker_mark(c, wake);
+		n--;
 	}
-	if (form != MSG_NONE && given == MSG_NONE)
+	/* Members cut meanwhile, and our own when we made the form. */
+	for (n += given == MSG_NONE; n > 0; n--)
 		msg_unref(form);
 }
 
