@@ -95,6 +95,13 @@ void test_irc_render(void)
 	CHECK(strcmp(render(":host 001 me :hi\r\n", NULL), ":host 001 me :hi\r\n") == 0);
 	CHECK(render("", "x")[0] == '\0');
 	CHECK(render("-- al exploded\n", "x")[0] == '\0');      /* no IRC form */
+	/* irc_said_form's way (a NOTICE or a PART reason to a room's IRC
+	 * members): the room given bare, its '#' put by irc_said. */
+	char out[64];
+	const char *want = ":al!al@natter NOTICE #lobby :a notice\r\n";
+	size_t n = irc_said("al", 2, "NOTICE", 1, "lobby", 0, "a notice", 8, out, sizeof out);
+	CHECK(n == strlen(want) && memcmp(out, want, n) == 0);
+	CHECK(irc_said("al", 2, "NOTICE", 1, "lobby", 0, "a notice", 8, out, 20) == 0);
 }
 
 /* A 510-byte message from a 16-byte nick in a 16-byte room: two lines,
