@@ -79,33 +79,31 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 }
 
 /* IRC members get the IRC form of the line: `given`, or one made once for
- * all of them when there is someone to give it to. Their references are
- * taken as the other members' are (deliver_push_as), in one add before
- * the first push, not one add per recipient: that was an atomic add per
- * IRC recipient on the line the recipients' workers are releasing. */
+ * all of them when the first one is met. Their references are taken in
+ * one add before the first push, as the other members' are
+ * (deliver_push_as), not one atomic add per IRC recipient on the line
+ * their workers are meanwhile releasing. Their number is known only after
+ * the walk, so the first push takes MAX_CONNS (more than a room can hold)
+ * and the walk's end gives back what was not used, in one subtraction. */
 static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip, unsigned *wake)
 {
 	uint16_t form = given;
 	unsigned n = 0;
-	uint32_t i;
 
-	for (i = rooms[r].irc_first; i != IRCM_NONE; i = room_irc_next(i))
-		n += IRCM_CONN(i) != skip && live(IRCM_CONN(i));
-	if (n == 0 || (form == MSG_NONE &&
-		       (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE))
-		return;         /* no one, not a line IRC shows, or the pool is dry */
-	msg_ref(form, n);
-	for (i = rooms[r].irc_first; i != IRCM_NONE; i = room_irc_next(i)) {
+	for (uint32_t i = rooms[r].irc_first; i != IRCM_NONE; i = room_irc_next(i)) {
 		uint16_t c = IRCM_CONN(i);
 		if (c == skip || !live(c))
 			continue;
+		if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
+			return;         /* not a line IRC shows, or the pool is dry */
+		if (n++ == 0)
+			msg_ref(form, MAX_CONNS);
 		conn_push(c, form);
 		worker_mark(c, wake);
-		n--;
 	}
-	/* Members cut meanwhile, and our own when we made the form. */
-	for (n += given == MSG_NONE; n > 0; n--)
-		msg_unref(form);
+	/* The unused references, and our own when we made the form. */
+	if (n > 0)
+		msg_unref_n(form, MAX_CONNS - n + (given == MSG_NONE));
 }
 
 void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned *wake)

@@ -76,7 +76,12 @@ void msg_ref(uint16_t idx, unsigned n)
 
 void msg_unref(uint16_t idx)
 {
-	if (atomic_fetch_sub_explicit(&msgs[idx].refs, 1, memory_order_acq_rel) != 1)
+	msg_unref_n(idx, 1);
+}
+
+void msg_unref_n(uint16_t idx, unsigned n)
+{
+	if (atomic_fetch_sub_explicit(&msgs[idx].refs, n, memory_order_acq_rel) != n)
 		return;
 	pthread_mutex_lock(&pool_mu);
 	msgs[idx].next_free = free_head;

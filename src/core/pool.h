@@ -30,6 +30,8 @@ uint16_t msg_printf(int urgent, const char *fmt, ...)
 struct msg *msg_at(uint16_t idx);
 void msg_ref(uint16_t idx, unsigned n);
 void msg_unref(uint16_t idx);
+/* Gives back n references at once (n > 0); the last frees the slot. */
+void msg_unref_n(uint16_t idx, unsigned n);
 unsigned pool_available(void);
 /* Fewer than a quarter of the slots plain messages may use are free. */
 int pool_low(void);

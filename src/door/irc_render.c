@@ -47,27 +47,24 @@ static void lines(struct out *o, const char *head, const char *text, size_t len,
 	} while (len > 0);
 }
 
-/* Put piece by piece, not with snprintf: a room's IRC members get this
- * head once per message, and musl's printf cost more instructions than
+/* The head is put piece by piece, not with snprintf: a room's IRC members
+ * get it once per message, and musl's printf cost more instructions than
  * the rest of the message's way through natterd (callgrind, 10 IRC
- * clients: 3,400 a message). It holds two nicks, a command and a room
- * or nick (limits.h: 16 bytes each), far below IRC_LINE_MAX: never cut. */
+ * clients: 3,400 a message). It holds two nicks, a command and a room or
+ * nick (limits.h: 16 bytes each), far below IRC_LINE_MAX: never cut. The
+ * nick, not terminated, is known by its pointer: no other piece is it
+ * (the others are literals, cmd, and a room name or the reader's nick). */
 size_t irc_said(const char *nick, size_t nl, const char *cmd, int to_room, const char *target,
 		int action, const char *text, size_t len, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
 	char head[IRC_LINE_MAX];
 	struct out h = { head, sizeof head - 1, 0, 0 };
+	const char *piece[] = { ":", nick, "!", nick, "@natter ", cmd, to_room ? " #" : " ",
+				target, action ? " :\001ACTION " : " :" };
 
-	put(&h, ":", 1);
-	put(&h, nick, nl);
-	put(&h, "!", 1);
-	put(&h, nick, nl);
-	puts_(&h, "@natter ");
-	puts_(&h, cmd);
-	puts_(&h, to_room ? " #" : " ");
-	puts_(&h, target);
-	puts_(&h, action ? " :\001ACTION " : " :");
+	for (size_t i = 0; i < sizeof piece / sizeof *piece; i++)
+		put(&h, piece[i], piece[i] == nick ? nl : strlen(piece[i]));
 	head[h.len] = '\0';
 	lines(&o, head, text, len, action ? "\001" : "");
 	return o.full ? 0 : o.len;
@@ -124,25 +121,20 @@ size_t irc_render(const char *s, size_t len, const char *room, const char *me,
 		len--;
 	if (len == 0)
 		return 0;
+	int action = room && starts(s, len, "* ");
 	if (s[0] == ':' || (s[0] >= 'A' && s[0] <= 'Z')) {
 		put(&o, s, len);        /* made by the IRC door: IRC already */
 		put(&o, "\n", 1);
-	} else if (s[0] == '<' && room) {                       /* <nick> text */
-		const char *nick = word(s + 1, len - 1, &nl);
-		if (nl < 2 || nl + 2 > len)
+	} else if ((s[0] == '<' && room) || action || (s[0] == '*' && !room)) {
+		/* `<nick> text` and `* nick text` (an action) to the room,
+		 * `*nick* text` to me alone: the nick's word ends in > or *,
+		 * an action's does not */
+		size_t at = 1 + action;
+		const char *nick = word(s + at, len - at, &nl);
+		if ((!action && nl < 2) || at + nl + 1 > len)
 			return 0;
-		return irc_said(nick, nl - 1, "PRIVMSG", 1, room, 0, s + nl + 2, len - nl - 2,
-				buf, size);
-	} else if (starts(s, len, "* ") && room) {             /* * nick text */
-		const char *nick = word(s + 2, len - 2, &nl);
-		if (nl + 3 > len)
-			return 0;
-		return irc_said(nick, nl, "PRIVMSG", 1, room, 1, s + nl + 3, len - nl - 3, buf, size);
-	} else if (s[0] == '*' && !room) {                      /* *nick* text */
-		const char *nick = word(s + 1, len - 1, &nl);
-		if (nl < 2 || nl + 2 > len)
-			return 0;
-		return irc_said(nick, nl - 1, "PRIVMSG", 0, me, 0, s + nl + 2, len - nl - 2, buf, size);
+		return irc_said(nick, nl - !action, "PRIVMSG", room != NULL, room ? room : me,
+				action, s + at + nl + 1, len - at - nl - 1, buf, size);
 	} else if (starts(s, len, "-- ")) {
 		event(&o, s + 3, len - 3, room);
 	} else if (starts(s, len, "! no-such-nick: ")) {
