@@ -75,7 +75,7 @@ SERVER_HDRS  := $(foreach d,$(SERVER_DIRS),$(wildcard src/$(d)/*.h)) src/door/we
 # The pure code (bytes in, actions out): unit tested and fuzzed alone.
 PURE_SRCS    := src/util/text.c src/door/frame.c src/door/proto.c \
                 src/door/http.c src/door/ws.c src/door/metrics.c src/util/sha1.c src/util/base64.c \
-                src/util/inflate.c src/door/irc_parse.c src/door/irc_render.c
+                src/util/inflate.c src/door/irc_parse.c src/door/irc_render.c src/util/sort.c
 NATTER_SRCS  := $(wildcard src/client/*.c)
 NATTERD_OBJS := $(NATTERD_SRCS:src/%.c=$(BUILD)/obj/%.o)
 NATTER_OBJS  := $(NATTER_SRCS:src/%.c=$(BUILD)/obj/%.o)

@@ -8,11 +8,11 @@
 #include "util/log.h"
 #include "core/pool.h"
 #include "core/room.h"
+#include "util/sort.h"
 #include "util/text.h"
 #include "util/testhook.h"
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -351,14 +351,14 @@ static enum chat_result join(uint16_t c, const struct action *a, unsigned *wake)
 	return CHAT_OK;
 }
 
-static int by_nick(const void *a, const void *b)
+static int by_nick(uint16_t a, uint16_t b)
 {
-	return ascii_casecmp(conns[*(const uint16_t *)a].nick, conns[*(const uint16_t *)b].nick);
+	return ascii_casecmp(conns[a].nick, conns[b].nick) < 0;
 }
 
-static int by_room(const void *a, const void *b)
+static int by_room(uint16_t a, uint16_t b)
 {
-	return strcmp(rooms[*(const uint16_t *)a].name, rooms[*(const uint16_t *)b].name);
+	return strcmp(rooms[a].name, rooms[b].name) < 0;
 }
 
 /* Lines of one reply, split so each stays within OUT_LINE_MAX. */
@@ -427,7 +427,7 @@ static void who(uint16_t c, unsigned *wake)
 		sort_buf[n++] = m;
 	for (uint32_t m = rooms[r].irc_first; m != IRCM_NONE; m = room_irc_next(m))
 		sort_buf[n++] = IRCM_CONN(m);
-	qsort(sort_buf, n, sizeof sort_buf[0], by_nick);
+	sort_indices(sort_buf, n, by_nick);
 	snprintf(prefix, sizeof prefix, "= who: %s:", rooms[r].name);
 	snprintf(tail, sizeof tail, " (%u %s)", n, users(n));
 	reply_start(rp, prefix);
@@ -451,7 +451,7 @@ static void list_rooms(uint16_t c, unsigned *wake)
 	for (int r = 0; r < MAX_ROOMS; r++)
 		if (rooms[r].name[0] && rooms[r].count > 0 && room_shown(r, c))
 			sort_buf[n++] = r;      /* a secret room: only to its members */
-	qsort(sort_buf, n, sizeof sort_buf[0], by_room);
+	sort_indices(sort_buf, n, by_room);
 	reply_start(rp, "= rooms: ");
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(item, sizeof item, "%s(%u)", rooms[sort_buf[i]].name, rooms[sort_buf[i]].count);

@@ -1,5 +1,5 @@
 /* Unit tests of the pure protocol code: text rules, framing, parsing;
- * of the room history ring; and the dirty bitmap's protocol. */
+ * of the room history ring; the dirty bitmap's protocol; sorting. */
 #include "check.h"
 
 int check_failures;
@@ -43,6 +43,7 @@ void test_inflate_page(void);
 void test_http_accept_encoding(void);
 void test_dirty_no_lost_mark(void);
 void test_wake_no_lost_wakeup(void);
+void test_sort_indices(void);
 
 int main(void)
 {
@@ -84,5 +85,6 @@ int main(void)
 	RUN(test_http_accept_encoding);
 	RUN(test_dirty_no_lost_mark);
 	RUN(test_wake_no_lost_wakeup);
+	RUN(test_sort_indices);
 	return check_failures != 0;
 }
