@@ -234,7 +234,7 @@ enum flush_result conn_flush(uint16_t idx)
 	size_t left = w;
 	for (unsigned i = 0; i < n && left >= wire[i]; i++) {
 		left -= wire[i];
-		msg_unref(rings[idx][head & (OUTQ_LEN - 1)]);
+		msg_release(rings[idx][head & (OUTQ_LEN - 1)]);     /* pool.h */
 		head++;
 		c->out_off = 0;
 	}

@@ -85,7 +85,8 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
  * their workers are meanwhile releasing. Their number is known only after
  * the walk, so the first push takes MAX_CONNS (more than a room can hold)
  * and the walk's end gives back what was not used, in one subtraction. */
-static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip, unsigned *wake)
+static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip,
+		     struct mark_batch *marks, unsigned *wake)
 {
 	uint16_t form = given;
 	unsigned n = 0;
@@ -99,7 +100,7 @@ static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip, unsigne
 		if (n++ == 0)
 			msg_ref(form, MAX_CONNS);
 		conn_push(c, form);
-		worker_mark(c, wake);
+		mark_batch_add(marks, c, wake);
 	}
 	/* The unused references, and our own when we made the form. */
 	if (n > 0)
@@ -108,13 +109,17 @@ static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip, unsigne
 
 void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned *wake)
 {
+	struct mark_batch marks;
 	unsigned n = 0;
 
-	push_irc(r, msg, irc, skip, wake);
+	mark_batch_init(&marks);
+	push_irc(r, msg, irc, skip, &marks, wake);
 	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next)
 		n += c != skip && live(c);
-	if (n == 0)
+	if (n == 0) {
+		mark_batch_flush(&marks);
 		return;
+	}
 	/* References first: a recipient's worker may write and drop its line
 	 * as soon as it is pushed. */
 	msg_ref(msg, n);
@@ -122,9 +127,10 @@ void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned 
 		if (c == skip || !live(c))
 			continue;
 		conn_push(c, msg);
-		worker_mark(c, wake);
+		mark_batch_add(&marks, c, wake);
 		n--;
 	}
+	mark_batch_flush(&marks);
 	/* Members cut meanwhile (the stall check runs without this lock). */
 	while (n-- > 0)
 		msg_unref(msg);
@@ -132,7 +138,11 @@ void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned 
 
 void deliver_push_irc(int r, uint16_t irc, unsigned *wake)
 {
-	push_irc(r, MSG_NONE, irc, CONN_NONE, wake);
+	struct mark_batch marks;
+
+	mark_batch_init(&marks);
+	push_irc(r, MSG_NONE, irc, CONN_NONE, &marks, wake);
+	mark_batch_flush(&marks);
 }
 
 void deliver_push(int r, uint16_t msg, uint16_t skip, unsigned *wake)

@@ -92,6 +92,41 @@ void msg_unref_n(uint16_t idx, unsigned n)
 	pthread_mutex_unlock(&pool_mu);
 }
 
+_Static_assert((RELEASE_SLOTS & (RELEASE_SLOTS - 1)) == 0, "RELEASE_SLOTS must be a power of two");
+
+/* Direct-mapped by slot number: a worker's writes in one turn carry the
+ * same recent lines to each of its members, so most releases land on an
+ * entry already counting that line. A collision gives back the old
+ * entry's count. At most RELEASE_SLOTS lines per worker wait for the
+ * turn's end, and none while the pool runs low. */
+static __thread struct {
+	uint16_t idx, n;        /* n references of slot idx; n 0: unused */
+} released[RELEASE_SLOTS];
+
+void msg_release(uint16_t idx)
+{
+	if (pool_low()) {
+		msg_unref(idx);
+		return;
+	}
+	unsigned i = idx & (RELEASE_SLOTS - 1);
+	if (released[i].n && released[i].idx != idx) {
+		msg_unref_n(released[i].idx, released[i].n);
+		released[i].n = 0;
+	}
+	released[i].idx = idx;
+	released[i].n++;
+}
+
+void msg_release_flush(void)
+{
+	for (unsigned i = 0; i < RELEASE_SLOTS; i++)
+		if (released[i].n) {
+			msg_unref_n(released[i].idx, released[i].n);
+			released[i].n = 0;
+		}
+}
+
 unsigned pool_available(void)
 {
 	return atomic_load_explicit(&free_count, memory_order_relaxed);

@@ -32,6 +32,14 @@ void msg_ref(uint16_t idx, unsigned n);
 void msg_unref(uint16_t idx);
 /* Gives back n references at once (n > 0); the last frees the slot. */
 void msg_unref_n(uint16_t idx, unsigned n);
+/* A reference given back by the calling worker's write: gathered, and
+ * given back per message at the end of the worker's turn
+ * (msg_release_flush), so a line written to 100 members costs a few
+ * atomic subtractions on its count, not 100 from two threads at once.
+ * While the pool runs low, given back at once. */
+void msg_release(uint16_t idx);
+/* Gives back everything this thread has gathered. */
+void msg_release_flush(void);
 unsigned pool_available(void);
 /* Fewer than a quarter of the slots plain messages may use are free. */
 int pool_low(void);

@@ -37,6 +37,36 @@ void worker_mark(uint16_t c, unsigned *wake)
 	*wake |= 1u << w->id;
 }
 
+void mark_batch_init(struct mark_batch *b)
+{
+	for (unsigned i = 0; i < nworkers; i++)
+		b->bits[i] = 0;
+}
+
+static void mark_word(unsigned wid, unsigned word, unsigned long bits)
+{
+	atomic_fetch_or(&workers[wid].dirty[word], bits);
+}
+
+void mark_batch_add(struct mark_batch *b, uint16_t c, unsigned *wake)
+{
+	unsigned wid = atomic_load_explicit(&conns[c].worker, memory_order_relaxed), word = c / WORD_BITS;
+
+	if (b->bits[wid] && b->word[wid] != word)
+		mark_word(wid, b->word[wid], b->bits[wid]), b->bits[wid] = 0;
+	b->word[wid] = word;
+	b->bits[wid] |= 1UL << (c % WORD_BITS);
+	*wake |= 1u << wid;
+}
+
+/* After the tails' stores, as dirty_mark is (loop/dirty.h). */
+void mark_batch_flush(struct mark_batch *b)
+{
+	for (unsigned i = 0; i < nworkers; i++)
+		if (b->bits[i])
+			mark_word(i, b->word[i], b->bits[i]), b->bits[i] = 0;
+}
+
 int worker_owns(uint16_t c)
 {
 	return self && atomic_load_explicit(&conns[c].worker, memory_order_relaxed) == self->id;
@@ -221,6 +251,7 @@ static void *worker_main(void *arg)
 		}
 		if (atomic_load(&stopping)) {
 			if (shutting_down(w, now, &wake)) {
+				msg_release_flush();
 				workers_wake(wake);
 				break;
 			}
@@ -228,13 +259,14 @@ static void *worker_main(void *arg)
 			run_ready(w, now, &wake);
 		}
 		flush_dirty(w, now, &wake);
+		msg_release_flush();    /* what this turn's writes gave back */
 		workers_wake(wake);
 		if (w->accept_paused && now >= w->accept_resume_ms && !w->stopping) {
 			w->accept_paused = 0;
 			listeners_watch(w, 1);
 		}
 		if (now >= w->next_tick_ms)
-			tick(w, now, &wake), workers_wake(wake);
+			tick(w, now, &wake), msg_release_flush(), workers_wake(wake);
 	}
 	return NULL;
 }

@@ -4,6 +4,7 @@
 #ifndef NATTER_WORKER_H
 #define NATTER_WORKER_H
 #include <stdint.h>
+#include "core/limits.h"
 #include "util/allow.h"
 #include "loop/listen.h"
 
@@ -24,6 +25,17 @@ int workers_alive(int64_t max_age_ms);
 
 /* Notes that c has output to write; wake collects the workers to wake. */
 void worker_mark(uint16_t c, unsigned *wake);
+/* The same for many connections at once, as a room's fan-out pushes a
+ * line to each member: marks gathered per worker and dirty word, made
+ * with one atomic OR per word instead of one per recipient (those words
+ * are shared with the worker that takes them). Flush after the pushes. */
+struct mark_batch {
+	unsigned word[MAX_WORKERS];
+	unsigned long bits[MAX_WORKERS];        /* 0: nothing gathered */
+};
+void mark_batch_init(struct mark_batch *b);
+void mark_batch_add(struct mark_batch *b, uint16_t c, unsigned *wake);
+void mark_batch_flush(struct mark_batch *b);
 /* 1 if c belongs to the calling worker (which may write its queue). */
 int worker_owns(uint16_t c);
 /* Wakes the workers in the mask, except the calling one. */
