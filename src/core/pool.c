@@ -102,6 +102,9 @@ _Static_assert((RELEASE_SLOTS & (RELEASE_SLOTS - 1)) == 0, "RELEASE_SLOTS must b
 static __thread struct {
 	uint16_t idx, n;        /* n references of slot idx; n 0: unused */
 } released[RELEASE_SLOTS];
+/* The entries in use, so a turn that wrote little flushes little. */
+static __thread uint16_t released_used[RELEASE_SLOTS];
+static __thread unsigned released_nused;
 
 void msg_release(uint16_t idx)
 {
@@ -110,7 +113,9 @@ void msg_release(uint16_t idx)
 		return;
 	}
 	unsigned i = idx & (RELEASE_SLOTS - 1);
-	if (released[i].n && released[i].idx != idx) {
+	if (released[i].n == 0)
+		released_used[released_nused++] = i;
+	else if (released[i].idx != idx) {
 		msg_unref_n(released[i].idx, released[i].n);
 		released[i].n = 0;
 	}
@@ -120,11 +125,12 @@ void msg_release(uint16_t idx)
 
 void msg_release_flush(void)
 {
-	for (unsigned i = 0; i < RELEASE_SLOTS; i++)
-		if (released[i].n) {
-			msg_unref_n(released[i].idx, released[i].n);
-			released[i].n = 0;
-		}
+	for (unsigned k = 0; k < released_nused; k++) {
+		unsigned i = released_used[k];
+		msg_unref_n(released[i].idx, released[i].n);
+		released[i].n = 0;
+	}
+	released_nused = 0;
 }
 
 unsigned pool_available(void)
