@@ -98,7 +98,7 @@ _Static_assert((RELEASE_SLOTS & (RELEASE_SLOTS - 1)) == 0, "RELEASE_SLOTS must b
  * same recent lines to each of its members, so most releases land on an
  * entry already counting that line. A collision gives back the old
  * entry's count. At most RELEASE_SLOTS lines per worker wait for the
- * turn's end, and none while the pool runs low. */
+ * turn's end, and none once the pool runs low. */
 static __thread struct {
 	uint16_t idx, n;        /* n references of slot idx; n 0: unused */
 } released[RELEASE_SLOTS];
@@ -109,6 +109,7 @@ static __thread unsigned released_nused;
 void msg_release(uint16_t idx)
 {
 	if (pool_low()) {
+		msg_release_flush();    /* what waits, too: the pool needs it */
 		msg_unref(idx);
 		return;
 	}
