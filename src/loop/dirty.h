@@ -11,16 +11,22 @@
 
 #define WORD_BITS (sizeof(unsigned long) * 8)
 
-/* Producer, after its store of the queue's tail. Always the
+/* Producer, after its store of the queue's tail (or tails: a fan-out
+ * may mark a word's bits at once, loop/worker.c's mark_batch). Always the
  * read-modify-write, never "skip if the bit looks set": a plain load may
  * be ordered before the tail store (a store buffer does exactly that),
  * see a bit the worker is just taking, and leave the line queued until
  * the next one comes. The RMW is ordered against the worker's exchange:
  * either the worker's exchange comes first and the bit stays set, or the
  * RMW came first and the worker sees the tail. */
+static inline void dirty_mark_word(atomic_ulong *map, unsigned word, unsigned long bits)
+{
+	atomic_fetch_or(&map[word], bits);
+}
+
 static inline void dirty_mark(atomic_ulong *map, unsigned c)
 {
-	atomic_fetch_or(&map[c / WORD_BITS], 1UL << (c % WORD_BITS));
+	dirty_mark_word(map, c / WORD_BITS, 1UL << (c % WORD_BITS));
 }
 
 /* Worker: the bits of word i, now cleared (0: none set). The tails are

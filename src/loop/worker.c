@@ -43,17 +43,12 @@ void mark_batch_init(struct mark_batch *b)
 		b->bits[i] = 0;
 }
 
-static void mark_word(unsigned wid, unsigned word, unsigned long bits)
-{
-	atomic_fetch_or(&workers[wid].dirty[word], bits);
-}
-
 void mark_batch_add(struct mark_batch *b, uint16_t c, unsigned *wake)
 {
 	unsigned wid = atomic_load_explicit(&conns[c].worker, memory_order_relaxed), word = c / WORD_BITS;
 
 	if (b->bits[wid] && b->word[wid] != word)
-		mark_word(wid, b->word[wid], b->bits[wid]), b->bits[wid] = 0;
+		dirty_mark_word(workers[wid].dirty, b->word[wid], b->bits[wid]), b->bits[wid] = 0;
 	b->word[wid] = word;
 	b->bits[wid] |= 1UL << (c % WORD_BITS);
 	*wake |= 1u << wid;
@@ -64,7 +59,7 @@ void mark_batch_flush(struct mark_batch *b)
 {
 	for (unsigned i = 0; i < nworkers; i++)
 		if (b->bits[i])
-			mark_word(i, b->word[i], b->bits[i]), b->bits[i] = 0;
+			dirty_mark_word(workers[i].dirty, b->word[i], b->bits[i]), b->bits[i] = 0;
 }
 
 int worker_owns(uint16_t c)

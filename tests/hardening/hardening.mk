@@ -14,7 +14,7 @@ HARD_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -g -O1 -fno-omit-frame-point
 	-DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) -DNATTER_CHECKS
 HARD_ASAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
 HARD_TSAN   := -fsanitize=thread
-HARD_UNIT_SRCS := $(wildcard tests/unit/*.c) $(PURE_SRCS) src/core/history.c
+HARD_UNIT_SRCS = $(UNIT_SRCS)      # tests/test.mk: the same list, sanitized
 
 .PHONY: hardening-builds
 hardening-builds: build/asan/natterd build/tsan/natterd build/memcheck/natterd \
