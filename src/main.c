@@ -22,7 +22,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define FD_SPARE 32     /* descriptors beyond clients: listeners, epolls, logs */
+/* Descriptors beyond clients: the listeners, each worker's epoll, eventfd
+ * and io_uring, logs and the reserve. */
+#define FD_SPARE (MAX_LISTENERS * 3 + MAX_WORKERS * 3 + 8)
 
 /* Set once start-up is over: from then on nothing may allocate (the
  * malloc-wrap test build aborts on any heap call after it). */
@@ -164,7 +166,7 @@ int main(int argc, char **argv)
 	log_async_start();
 
 	struct worker_settings ws = {
-		cfg.rate, cfg.burst, cfg.idle_timeout, cfg.max_per_ip, &cfg.allow,
+		cfg.rate, cfg.burst, cfg.idle_timeout, cfg.max_per_ip, &cfg.allow, cfg.no_uring,
 	};
 	if (workers_start(cfg.workers, ls, nls, &ws) < 0) {
 		log_async_stop();
@@ -175,9 +177,9 @@ int main(int argc, char **argv)
 		       i ? ", " : "");
 		strcat(names, ls[i].name);
 	}
-	log_info("ready: listening on %s; connections %u (table %u), workers %u, "
+	log_info("ready: listening on %s; connections %u (table %u), workers %u (writes: %s), "
 		 "rate %u lines/s (burst %u), rooms %u, history %u lines, host %s, version %s",
-		 names, cfg.max_conns, MAX_CONNS, cfg.workers, cfg.rate, cfg.burst,
+		 names, cfg.max_conns, MAX_CONNS, cfg.workers, workers_writer(), cfg.rate, cfg.burst,
 		 MAX_ROOMS, cfg.history, cs.hostname, NATTER_VERSION);
 	natterd_started = 1;
 	notify("READY=1");

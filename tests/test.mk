@@ -1,7 +1,8 @@
 # Test builds (host, static musl): the unit tests of the pure code, and
 # natterd with an allocator that aborts on any heap use after start-up.
 TEST_BUILD := build/test
-UNIT_SRCS  := $(wildcard tests/unit/*.c) $(PURE_SRCS) src/core/history.c src/core/pool.c
+UNIT_SRCS  := $(wildcard tests/unit/*.c) $(PURE_SRCS) src/core/history.c src/core/pool.c \
+              src/loop/uring.c
 HOST_TEST_CFLAGS := -Os -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -DNATTER_VERSION='"$(VERSION)"' \
 	-DMAX_CONNS=$(MAX_CONNS) -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) \
 	-DNATTER_CHECKS

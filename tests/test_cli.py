@@ -81,6 +81,28 @@ def test_ready_line_and_logs():
     assert "msg lobby * %s waves\n" % a.nick in out, out
 
 
+def test_writer_named():
+    """The ready line says how workers write to clients; --no-uring and a
+    kernel without io_uring (qemu-user) mean writev, the latter said why."""
+    for args in ([], ["--no-uring"]):
+        srv = Server(TARGET, args).start()
+        try:
+            a, b = srv.connect(), srv.connect()
+            a.say("through the writer")
+            b.expect(r"<%s> through the writer" % a.nick)
+        finally:
+            assert srv.stop() == 0
+        err = srv.stderr()
+        m = re.search(r"workers \d+ \(writes: (io_uring|writev)\)", err)
+        assert m, err
+        if args or TARGET != "host":
+            assert m.group(1) == "writev", err
+        if args:
+            assert "io_uring unavailable" not in err, err
+        elif m.group(1) == "writev":
+            assert re.search(r"io_uring unavailable \([^)]+\): one writev per client", err), err
+
+
 def test_quiet():
     srv = Server(TARGET, quiet=True).start()
     try:

@@ -1433,9 +1433,21 @@ def order_two_senders():
 
 @test(smoke=True)
 def flood_nothing_lost():
+    flood(["--rate", 0])
+
+
+@test()
+def flood_nothing_lost_writev():
+    """The same flood with --no-uring: one writev per client, the way a
+    worker writes where the kernel refuses io_uring (under qemu-user, the
+    only way, so there this is flood_nothing_lost again)."""
+    flood(["--rate", 0, "--no-uring"])
+
+
+def flood(args):
     nsend, nread = 4, 3
     per = 1500 if TARGET == "host" else (400 if TARGET == "armhf" else 100)
-    with Srv(["--rate", 0]) as s:
+    with Srv(args) as s:
         cs = s.lobby(nsend + nread)
         senders, readers = cs[:nsend], cs[nsend:]
         texts = {c: ["%s %05d %s" % (c.nick, i, "m" * (i % 120)) for i in range(per)] for c in senders}

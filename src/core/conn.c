@@ -195,6 +195,64 @@ static unsigned wire_iov(struct conn *c, uint16_t idx, struct msg *m, unsigned o
 	return 1;
 }
 
+unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
+{
+	struct conn *c = &conns[idx];
+	uint16_t head = atomic_load_explicit(&c->out_head, memory_order_relaxed);
+	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_acquire);
+	unsigned n = 0;
+
+	g->niov = 0;
+	for (uint16_t i = head; i != tail && n < cap; i++, n++) {
+		struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
+		struct iovec *iov = g->iov + g->niov;
+		unsigned k = wire_iov(c, idx, m, n == 0 ? c->out_off : 0, iov, g->hdr + n * DOOR_HDR_MAX);
+		g->wire[n] = 0;
+		for (unsigned j = 0; j < k; j++)
+			g->wire[n] += iov[j].iov_len;
+		g->niov += k;
+	}
+	g->lines = n;
+	g->tail = (uint16_t)(head + n);
+	c->gathered = n > 0;
+	return n;
+}
+
+enum flush_result conn_written(uint16_t idx, const struct out_gather *g, long w)
+{
+	struct conn *c = &conns[idx];
+	uint16_t head = atomic_load_explicit(&c->out_head, memory_order_relaxed);
+
+	c->gathered = 0;
+	if (g->lines == 0) {
+		atomic_store(&c->wblocked, 0);
+		return FLUSH_DONE;
+	}
+	if (w < 0) {
+		if (w == -EAGAIN || w == -EWOULDBLOCK || w == -EINTR) {
+			atomic_store(&c->wblocked, 1);
+			return FLUSH_PENDING;
+		}
+		return FLUSH_ERROR;
+	}
+	size_t left = (size_t)w;
+	for (unsigned i = 0; i < g->lines && left >= g->wire[i]; i++) {
+		left -= g->wire[i];
+		msg_release(rings[idx][head & (OUTQ_LEN - 1)]);     /* pool.h */
+		head++;
+		c->out_off = 0;
+	}
+	c->out_off += left;
+	atomic_store_explicit(&c->out_head, head, memory_order_release);
+	if (head != g->tail) {
+		atomic_store(&c->wblocked, 1);
+		return FLUSH_PENDING;
+	}
+	/* Lines pushed meanwhile set the dirty bit again. */
+	atomic_store(&c->wblocked, 0);
+	return FLUSH_DONE;
+}
+
 /* One writev takes a whole queue (at most IOV_MAX pieces); its arrays,
  * 14 KiB at OUTQ_LEN 256, are on the worker's stack (THREAD_STACK). */
 _Static_assert(OUTQ_LEN * DOOR_IOV_MAX <= IOV_MAX, "a queue's iovecs must fit one writev");
@@ -203,50 +261,20 @@ _Static_assert(OUTQ_LEN * (DOOR_IOV_MAX * 16 + DOOR_HDR_MAX + 8) <= THREAD_STACK
 
 enum flush_result conn_flush(uint16_t idx)
 {
-	struct conn *c = &conns[idx];
 	struct iovec iov[OUTQ_LEN * DOOR_IOV_MAX];
-	char hdr[OUTQ_LEN][DOOR_HDR_MAX];
-	size_t wire[OUTQ_LEN];          /* bytes of each line still to write */
-	uint16_t head = atomic_load_explicit(&c->out_head, memory_order_relaxed);
-	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_acquire);
-	unsigned n = 0, niov = 0;
+	char hdr[OUTQ_LEN * DOOR_HDR_MAX];
+	size_t wire[OUTQ_LEN];
+	struct out_gather g = { .iov = iov, .hdr = hdr, .wire = wire };
+	long w = 0;
 
-	for (uint16_t i = head; i != tail; i++, n++) {
-		struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
-		unsigned k = wire_iov(c, idx, m, n == 0 ? c->out_off : 0, iov + niov, hdr[n]);
-		wire[n] = 0;
-		for (unsigned j = 0; j < k; j++)
-			wire[n] += iov[niov + j].iov_len;
-		niov += k;
+	if (conns[idx].gathered)
+		return FLUSH_PENDING;   /* its batch writes it (loop/flush.c) */
+	if (conn_gather(idx, &g, OUTQ_LEN)) {
+		w = writev(conns[idx].fd, iov, (int)g.niov);
+		if (w < 0)
+			w = -errno;
 	}
-	if (n == 0) {
-		atomic_store(&c->wblocked, 0);
-		return FLUSH_DONE;
-	}
-	ssize_t w = writev(c->fd, iov, niov);
-	if (w < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-			atomic_store(&c->wblocked, 1);
-			return FLUSH_PENDING;
-		}
-		return FLUSH_ERROR;
-	}
-	size_t left = w;
-	for (unsigned i = 0; i < n && left >= wire[i]; i++) {
-		left -= wire[i];
-		msg_release(rings[idx][head & (OUTQ_LEN - 1)]);     /* pool.h */
-		head++;
-		c->out_off = 0;
-	}
-	c->out_off += left;
-	atomic_store_explicit(&c->out_head, head, memory_order_release);
-	if (head != tail) {
-		atomic_store(&c->wblocked, 1);
-		return FLUSH_PENDING;
-	}
-	/* Lines pushed meanwhile set the dirty bit again. */
-	atomic_store(&c->wblocked, 0);
-	return FLUSH_DONE;
+	return conn_written(idx, &g, w);
 }
 
 void conn_drop_queue(uint16_t idx)

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <sys/uio.h>
 #include "core/limits.h"
 
 #define CONN_NONE 0xffff
@@ -65,6 +66,7 @@ struct conn {
 	uint8_t door;           /* enum door_kind: the door it came in by */
 	uint8_t mid_line;       /* its queue was dropped with a line half written */
 	uint8_t voice;          /* IRC's +v: bit i for its i-th room (room.h: room_bit) */
+	uint8_t gathered;       /* in a send batch: conn_gather done, conn_written not yet */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */
@@ -105,8 +107,24 @@ static inline unsigned conn_queued(struct conn *c)
 void conn_push(uint16_t idx, uint16_t msg);
 
 enum flush_result { FLUSH_DONE, FLUSH_PENDING, FLUSH_ERROR };
-/* Writes what is queued (owner only); one writev per call. */
+/* Writes what is queued (owner only); one writev per call. While a send
+ * batch holds the queue (gathered), it writes nothing: FLUSH_PENDING. */
 enum flush_result conn_flush(uint16_t idx);
+
+/* The same in two steps, for a worker that writes many connections in one
+ * system call (loop/uring.h): the first lines of a queue as iovecs, then
+ * what their write returned. Owner only, nothing else between. */
+struct out_gather {
+	uint16_t tail;          /* queue position after the lines gathered */
+	unsigned lines, niov;
+	struct iovec *iov;      /* room for cap * DOOR_IOV_MAX */
+	char *hdr;              /* room for cap * DOOR_HDR_MAX bytes */
+	size_t *wire;           /* room for cap: bytes of each line to write */
+};
+/* Gathers at most cap lines; returns how many (0: nothing queued). */
+unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap);
+/* w: bytes written, or -errno. The lines written are given back. */
+enum flush_result conn_written(uint16_t idx, const struct out_gather *g, long w);
 /* Drops what is queued (owner only, after the slot left its room). */
 void conn_drop_queue(uint16_t idx);
 

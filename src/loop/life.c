@@ -186,7 +186,7 @@ int life_go(struct worker *w, uint16_t c, enum conn_state to, enum leave_reason 
 		return life_go(w, c, CONN_FREE, k->leave, now, wake);
 	case CONN_DRAINING:     /* out of its room: nobody queues to it now */
 		k->deadline_ms = now + CLOSE_FLUSH_MS;
-		worker_mark(c, wake);   /* life_flush closes it once written */
+		worker_mark(c, wake);   /* life_flushed closes it once written */
 		break;
 	case CONN_FREE:
 		release(w, c, leave_log[why]);
@@ -281,7 +281,7 @@ void life_run(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 }
 
 /* c is marked dirty: a cut asked by another thread, or output to write. */
-void life_flush(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
+int life_flush_begin(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 {
 	struct conn *k = &conns[c];
 	unsigned char kill = atomic_load(&k->kill);
@@ -292,7 +292,7 @@ void life_flush(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 		conn_drop_queue(c);
 		if (k->state == CONN_DRAINING)
 			life_go(w, c, CONN_FREE, LEAVE_ERROR, now, wake);
-		return;
+		return 0;
 	}
 	if (kill == KILL_TOO_SLOW) {
 		if (k->state == CONN_OPEN || k->state == CONN_NEW || k->state == CONN_DOOR)
@@ -301,9 +301,15 @@ void life_flush(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 			life_go(w, c, CONN_FREE, LEAVE_TOO_SLOW, now, wake);
 		else
 			conn_drop_queue(c);
-		return;
+		return 0;
 	}
-	enum flush_result fr = conn_flush(c);
+	return 1;
+}
+
+void life_flushed(struct worker *w, uint16_t c, enum flush_result fr, int64_t now, unsigned *wake)
+{
+	struct conn *k = &conns[c];
+
 	if (fr == FLUSH_ERROR) {
 		mark_dead(c);
 		if (k->state == CONN_DRAINING) {

@@ -125,20 +125,6 @@ static void run_ready(struct worker *w, int64_t now, unsigned *wake)
 	}
 }
 
-/* Writes the queued output of every connection marked dirty. */
-static void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
-{
-	for (unsigned i = 0; i < DIRTY_WORDS; i++) {
-		unsigned long bits = dirty_take(w->dirty, i);
-		while (bits) {
-			uint16_t c = i * WORD_BITS + __builtin_ctzl(bits);
-			bits &= bits - 1;
-			if (conns[c].state != CONN_FREE && conns[c].worker == w->id)
-				life_flush(w, c, now, wake);
-		}
-	}
-}
-
 static int any_dirty(struct worker *w)
 {
 	for (unsigned i = 0; i < DIRTY_WORDS; i++)
@@ -280,6 +266,9 @@ int workers_start(unsigned n, const struct listener *ls, unsigned nls,
 	for (unsigned i = 0; i < n; i++) {
 		struct worker *w = &workers[i];
 		w->id = i;
+		w->ring.fd = -1;
+		if (!s->no_uring && uring_open(&w->ring) < 0 && i == 0)
+			log_info("io_uring unavailable (%s): one writev per client", strerror(errno));
 		w->ready_head = w->ready_tail = CONN_NONE;
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
 		w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -308,6 +297,11 @@ void workers_stop(void)
 	workers_wake((1u << nworkers) - 1);
 	for (unsigned i = 0; i < nworkers; i++)
 		pthread_join(workers[i].thread, NULL);
+}
+
+const char *workers_writer(void)
+{
+	return workers[0].ring.fd >= 0 ? "io_uring" : "writev";
 }
 
 int workers_alive(int64_t max_age_ms)

@@ -13,6 +13,7 @@ struct worker_settings {
 	unsigned idle_timeout;          /* seconds; 0: never */
 	unsigned max_per_ip;            /* 0: no limit */
 	const struct allow_list *allow;
+	int no_uring;                   /* writev only (loop/uring.h) */
 };
 
 int workers_start(unsigned n, const struct listener *ls, unsigned nls,
@@ -20,6 +21,8 @@ int workers_start(unsigned n, const struct listener *ls, unsigned nls,
 /* Shutdown: every client gets `! shutdown:`, output drains for a bounded
  * time, every connection is closed; returns when all workers ended. */
 void workers_stop(void);
+/* How workers write to clients: "io_uring" or "writev" (loop/uring.h). */
+const char *workers_writer(void);
 /* 1 if every worker went round its loop within max_age_ms (watchdog). */
 int workers_alive(int64_t max_age_ms);
 

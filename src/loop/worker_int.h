@@ -9,6 +9,7 @@
 #include "core/conn.h"
 #include "loop/worker.h"
 #include "loop/dirty.h"
+#include "loop/uring.h"
 
 #define DIRTY_WORDS ((MAX_CONNS + WORD_BITS - 1) / WORD_BITS)
 #define TAG_WAKE 0xffffffffu
@@ -34,6 +35,7 @@ struct worker {
 	int stopping;           /* 1: reads no more input; 2: told its clients */
 	int64_t accept_resume_ms, stop_deadline_ms, next_tick_ms, resume_ms;
 	int64_t emfile_logged_ms;
+	struct uring ring;      /* fd -1: every write a writev */
 };
 
 
@@ -57,7 +59,10 @@ int life_go(struct worker *w, uint16_t c, enum conn_state to, enum leave_reason 
 	    int64_t now, unsigned *wake);
 void life_start(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
 void life_run(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
-void life_flush(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+/* Writing c's queue (flush.c), in two steps around the write: 1 if the
+ * queue is to be written; then what the write gave. */
+int life_flush_begin(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
+void life_flushed(struct worker *w, uint16_t c, enum flush_result fr, int64_t now, unsigned *wake);
 void life_tick(struct worker *w, uint16_t c, int64_t now, unsigned stall_limit, unsigned *wake);
 void life_shutdown(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
 /* Its door deferred c's next unit: retried soon, cut past DEFER_WAIT_MS
@@ -77,6 +82,9 @@ static inline void life_check(struct worker *w, uint16_t c, int64_t now)
 	(void)w, (void)c, (void)now;
 }
 #endif
+
+/* flush.c: writes the queued output of every connection marked dirty */
+void flush_dirty(struct worker *w, int64_t now, unsigned *wake);
 
 /* input.c: reading, framing, rate limit */
 enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, unsigned *wake);

@@ -41,6 +41,8 @@ static const char usage_text[] =
 "\tORIGIN (e.g. http://chat.example:8081); repeatable\n"
 "      --history N\tlines each room keeps for /history (default %u;\n"
 "\t0: off; at most %u, this build's maximum)\n"
+"      --no-uring\twrite to clients with one writev each, never\n"
+"\tio_uring (default: io_uring where the kernel allows)\n"
 "  -h, --help\tthis text\n"
 "  -V, --version\tversion and build limits\n";
 
@@ -111,6 +113,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 		{ "no-web", no_argument, 0, 'N' },
 		{ "web-origin", required_argument, 0, 'O' },
 		{ "history", required_argument, 0, 'Y' },
+		{ "no-uring", no_argument, 0, 'R' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -179,6 +182,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 				usage_error("bad --web-origin '%s' (http://HOST[:PORT])", optarg);
 			cfg->web_origins[cfg->nweb_origins++] = optarg;
 			break;
+		case 'R': cfg->no_uring = 1; break;
 		case 'Y': cfg->history = number(optarg, 0, HISTORY_MAX, "--history"); break;
 		case 'h':
 			usage();

@@ -27,6 +27,7 @@ struct config {
 	int web_port_given;             /* --web: a port that cannot be had is fatal */
 	const char *web_origins[MAX_ORIGINS];
 	unsigned nweb_origins;
+	int no_uring;                   /* --no-uring: writev only */
 };
 
 /* Fills cfg from argv. Exits 0 after --help/--version, 2 on bad usage

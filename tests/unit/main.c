@@ -44,6 +44,7 @@ void test_http_accept_encoding(void);
 void test_dirty_no_lost_mark(void);
 void test_wake_no_lost_wakeup(void);
 void test_sort_indices(void);
+void test_uring_sendmsgs(void);
 void test_pool_release_batch(void);
 
 int main(void)
@@ -87,6 +88,7 @@ int main(void)
 	RUN(test_dirty_no_lost_mark);
 	RUN(test_wake_no_lost_wakeup);
 	RUN(test_sort_indices);
+	RUN(test_uring_sendmsgs);
 	RUN(test_pool_release_batch);
 	return check_failures != 0;
 }
