@@ -86,12 +86,7 @@ def test_writer_named():
     kernel without io_uring (qemu-user) mean writev, the latter said why."""
     for args in ([], ["--no-uring"]):
         srv = Server(TARGET, args).start()
-        try:
-            a, b = srv.connect(), srv.connect()
-            a.say("through the writer")
-            b.expect(r"<%s> through the writer" % a.nick)
-        finally:
-            assert srv.stop() == 0
+        one_line_between_two(srv, "through the writer")
         err = srv.stderr()
         m = re.search(r"workers \d+ \(writes: (io_uring|writev)\)", err)
         assert m, err
@@ -103,14 +98,20 @@ def test_writer_named():
             assert re.search(r"io_uring unavailable \([^)]+\): one writev per client", err), err
 
 
-def test_quiet():
-    srv = Server(TARGET, quiet=True).start()
+def one_line_between_two(srv, text):
+    """Two clients of srv, one line from one to the other; srv stopped
+    (exit status 0) after."""
     try:
         a, b = srv.connect(), srv.connect()
-        a.say("secret")
-        b.expect(r"<%s> secret" % a.nick)
+        a.say(text)
+        b.expect(r"<%s> %s" % (a.nick, re.escape(text)))
     finally:
         assert srv.stop() == 0
+
+
+def test_quiet():
+    srv = Server(TARGET, quiet=True).start()
+    one_line_between_two(srv, "secret")
     assert srv.stdout() == "", srv.stdout()
 
 
