@@ -256,6 +256,7 @@ int workers_start(unsigned n, const struct listener *ls, unsigned nls,
 		  const struct worker_settings *s)
 {
 	pthread_attr_t attr;
+	unsigned ring_refused = 0;      /* said once, for whichever worker */
 
 	wcfg = *s;
 	listeners = ls;
@@ -267,7 +268,7 @@ int workers_start(unsigned n, const struct listener *ls, unsigned nls,
 		struct worker *w = &workers[i];
 		w->id = i;
 		w->ring.fd = -1;
-		if (!s->no_uring && uring_open(&w->ring) < 0 && i == 0)
+		if (!s->no_uring && uring_open(&w->ring) < 0 && !ring_refused++)
 			log_info("io_uring unavailable (%s): one writev per client", strerror(errno));
 		w->ready_head = w->ready_tail = CONN_NONE;
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -301,7 +302,10 @@ void workers_stop(void)
 
 const char *workers_writer(void)
 {
-	return workers[0].ring.fd >= 0 ? "io_uring" : "writev";
+	unsigned rings = 0;
+	for (unsigned i = 0; i < nworkers; i++)
+		rings += workers[i].ring.fd >= 0;
+	return rings == nworkers ? "io_uring" : rings ? "io_uring, writev" : "writev";
 }
 
 int workers_alive(int64_t max_age_ms)

@@ -21,7 +21,8 @@ int workers_start(unsigned n, const struct listener *ls, unsigned nls,
 /* Shutdown: every client gets `! shutdown:`, output drains for a bounded
  * time, every connection is closed; returns when all workers ended. */
 void workers_stop(void);
-/* How workers write to clients: "io_uring" or "writev" (loop/uring.h). */
+/* How workers write to clients: "io_uring", "writev", or both when some
+ * workers could not have a ring (loop/uring.h). */
 const char *workers_writer(void);
 /* 1 if every worker went round its loop within max_age_ms (watchdog). */
 int workers_alive(int64_t max_age_ms);
