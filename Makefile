@@ -59,16 +59,21 @@ endif
 BUILD  := build/$(TARGET)
 WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -Os
-# -fno-pie: the binaries are linked static and not position-independent
-# (ELF type EXEC, as they always were), but Debian's gcc compiles PIE code
-# by default, every global reached through the GOT: 4.4 KiB of the armhf
-# natterd (2026-12-05), and an extra load per access.
-CFLAGS += $(SPECS) $(ARCH_CFLAGS) $(CPU_CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -fno-pie \
+CFLAGS += $(SPECS) $(ARCH_CFLAGS) $(CPU_CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE \
           -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
           -DNATTER_VERSION='"$(VERSION)"' -DMAX_CONNS=$(MAX_CONNS) \
           -DMAX_ROOMS=$(MAX_ROOMS) -DMAX_MSGS=$(MAX_MSGS) -DHISTORY_MAX=$(HISTORY_MAX) -Isrc
 LDFLAGS ?=
 LDFLAGS += $(SPECS) $(ARCH_LDFLAGS) -static -no-pie -Wl,--gc-sections -pthread
+# -fno-pie with a static link: the binaries are then not position-
+# independent (ELF type EXEC, as they always were), but Debian's gcc
+# compiles PIE code by default, every global reached through the GOT: 4.4
+# KiB of the armhf natterd (2026-12-05), and an extra load per access. A
+# dynamic link (Buildroot without BR2_STATIC_LIBS, whose compiler wrapper
+# may add -pie) keeps the compiler's default.
+ifneq ($(filter -static,$(LDFLAGS)),)
+  CFLAGS += -fno-pie
+endif
 
 # The server's layout (docs/design.md): core/ (table, rooms, pool, delivery,
 # chat), loop/ (listeners, workers, a connection's life), door/ (wire
