@@ -50,6 +50,7 @@
 /* Output of many connections in one system call (loop/flush.c). */
 #define SEND_BATCH 32           /* connections one io_uring_enter writes */
 #define SEND_BATCH_LINES (2 * OUTQ_LEN) /* lines in one batch: any whole queue fits */
+#define SEND_WAIT_MS 500        /* its sends complete within the call; past this, cancelled */
 /* The web door (HTTP and WebSocket). */
 #define DEFAULT_WEB_PORT 8081
 #define HTTP_HEAD_MAX 4096      /* bytes of a request head; more: 431 */

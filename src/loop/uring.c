@@ -76,7 +76,7 @@ _Static_assert(sizeof(struct uring_sqe) == 64 && sizeof(struct uring_cqe) == 16 
 #define FEAT_NATIVE_WORKERS (1u << 9)   /* stands for "5.12 or later" */
 #define OFF_SQES 0x10000000L
 #define CANCEL_TAG (1u << 31)   /* user_data: call << 32 | CANCEL_TAG? | index */
-#define SEND_DEADLINE_NS 500000000LL    /* for sends that should not wait at all */
+#define SEND_DEADLINE_NS (SEND_WAIT_MS * 1000000LL)
 
 int uring_open(struct uring *u)
 {
@@ -127,7 +127,7 @@ static void queue_sqe(struct uring *u, uint8_t op, int fd, uint64_t addr, uint64
 	s->opcode = op;
 	s->fd = fd;
 	s->addr = addr;
-	s->len = 1;     /* one msghdr */
+	s->len = op == OP_SENDMSG;      /* one msghdr; a cancel wants 0 (5.x) */
 	s->msg_flags = flags;
 	s->user_data = tag;
 	u->sq_array[i] = i;

@@ -1,9 +1,10 @@
 /* loop/uring.c alone, on socket pairs: a batch of sends in one call, each
  * result what sendmsg would give (bytes, -EAGAIN for a full socket, -EPIPE
- * for a closed peer), the bytes arrived whole and in order, and the ring
- * used again call after call. Where the kernel refuses io_uring (qemu-user,
- * a sandbox), what is checked is that uring_open says so and leaves no
- * ring: natterd then writes with writev. */
+ * for a closed peer), the bytes arrived whole and in order, the ring
+ * used again call after call, and a failed io_uring_enter made good with
+ * sendmsg. Where the kernel refuses io_uring (qemu-user, a sandbox), what
+ * is checked is that uring_open says so and leaves no ring: natterd then
+ * writes with writev. */
 #include "check.h"
 #include "loop/uring.h"
 #include <errno.h>
@@ -62,8 +63,25 @@ void test_uring_sendmsgs(void)
 		}
 	}
 	/* fewer than a batch, and one */
+	char one[64];
 	uring_sendmsgs(&u, 1, fd, msg, res);
 	CHECK(res[0] == (int)strlen(text[0]));
+	CHECK(read(sp[0][1], one, sizeof one) == (ssize_t)strlen(text[0]));
+	/* io_uring_enter failing (here: a bad ring descriptor) takes the
+	 * entries back and sends with sendmsg; the ring works on after. */
+	for (int bad = 1; bad >= 0; bad--) {
+		int ring_fd = u.fd;
+		char got[64];
+		if (bad)
+			u.fd = -1;
+		uring_sendmsgs(&u, 4, fd, msg, res);
+		u.fd = ring_fd;
+		CHECK(res[FULL] == -EAGAIN && res[CLOSED] == -EPIPE);
+		CHECK(res[3] == (int)strlen(text[3]));
+		CHECK(read(sp[0][1], got, sizeof got) == (ssize_t)strlen(text[0]));
+		CHECK(read(sp[3][1], got, sizeof got) == (ssize_t)strlen(text[3]));
+		CHECK(memcmp(got, text[3], strlen(text[3])) == 0);
+	}
 	for (unsigned i = 0; i < SEND_BATCH; i++)
 		close(sp[i][0]), close(sp[i][1]);
 	close(u.fd);
