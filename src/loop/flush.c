@@ -7,8 +7,6 @@
 #include "loop/worker_int.h"
 #include "core/pool.h"
 #include "door/door.h"
-#include <errno.h>
-#include <limits.h>
 #include <string.h>
 
 struct send_batch {
@@ -22,10 +20,11 @@ struct send_batch {
 	size_t wire[SEND_BATCH_LINES];
 };
 
-/* A whole queue fits an empty batch, and one connection's iovecs one
- * sendmsg. The batch is on the worker's stack. */
+/* A whole queue fits an empty batch (and one sendmsg: core/conn.c checks
+ * its iovecs against IOV_MAX). The batch is on the worker's stack, and
+ * conn_flush's arrays may be below it (a full queue written from admit(),
+ * core/deliver.c). */
 _Static_assert(SEND_BATCH_LINES >= OUTQ_LEN, "a queue must fit a batch");
-_Static_assert(OUTQ_LEN * DOOR_IOV_MAX <= IOV_MAX, "a queue's iovecs must fit one sendmsg");
 _Static_assert(sizeof(struct send_batch) <= THREAD_STACK / 3,
 	       "a send batch must leave most of a worker's stack");
 
@@ -33,12 +32,7 @@ static void send_all(struct worker *w, struct send_batch *b, int64_t now, unsign
 {
 	if (!b->n)
 		return;
-	if (w->ring.fd >= 0) {
-		uring_sendmsgs(&w->ring, b->n, b->fd, b->msg, b->res);
-	} else {
-		ssize_t r = writev(b->fd[0], b->msg[0].msg_iov, (int)b->msg[0].msg_iovlen);
-		b->res[0] = r < 0 ? -errno : (int)r;
-	}
+	uring_sendmsgs(&w->ring, b->n, b->fd, b->msg, b->res);
 	for (unsigned i = 0; i < b->n; i++)
 		life_flushed(w, b->conn[i], conn_written(b->conn[i], &b->out[i], b->res[i]), now, wake);
 	b->n = b->lines = b->niov = 0;
@@ -69,8 +63,6 @@ static void add(struct worker *w, struct send_batch *b, uint16_t c, int64_t now,
 	b->n++;
 	b->lines += g->lines;
 	b->niov += g->niov;
-	if (w->ring.fd < 0)
-		send_all(w, b, now, wake);
 }
 
 void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
@@ -83,9 +75,13 @@ void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 		while (bits) {
 			uint16_t c = i * WORD_BITS + __builtin_ctzl(bits);
 			bits &= bits - 1;
-			if (conns[c].state != CONN_FREE && conns[c].worker == w->id &&
-			    life_flush_begin(w, c, now, wake))
+			if (conns[c].state == CONN_FREE || conns[c].worker != w->id ||
+			    !life_flush_begin(w, c, now, wake))
+				continue;
+			if (w->ring.fd >= 0)
 				add(w, &b, c, now, wake);
+			else
+				life_flushed(w, c, conn_flush(c), now, wake);
 		}
 	}
 	send_all(w, &b, now, wake);
