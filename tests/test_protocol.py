@@ -991,6 +991,35 @@ def eof_handles_complete_lines():
 
 
 @test()
+def eof_after_a_short_read():
+    """The FIN comes after the server has read the client's bytes with a
+    short read, which it takes to mean the socket is empty and so reads no
+    more until epoll reports new input (loop/input.c). The FIN must be
+    such a report: every client here is seen to disconnect."""
+    with Srv() as s:
+        b, = s.lobby(1)
+        for i in range(20):
+            a, = s.lobby(1)
+            want(b, "-- %s joined lobby" % a.nick)
+            a.send("line %d\n" % i)
+            want(b, "<%s> line %d" % (a.nick, i))   # read, and read short
+            a.sock.shutdown(socket.SHUT_WR)
+            want(b, "-- %s disconnected" % a.nick)
+            eof(a)
+            if i % 2:   # and bytes after a short read, then the FIN with them
+                c, = s.lobby(1)
+                want(b, "-- %s joined lobby" % c.nick)
+                c.send("first %d\n" % i)
+                want(b, "<%s> first %d" % (c.nick, i))
+                c.send("second %d\n" % i)
+                c.sock.shutdown(socket.SHUT_WR)
+                want(b, "<%s> second %d" % (c.nick, i))
+                want(b, "-- %s disconnected" % c.nick)
+                eof(c)
+        quiet(b)
+
+
+@test()
 def eof_delivers_many_replies():
     with Srv() as s:
         a, b = s.lobby(2)

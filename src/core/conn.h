@@ -61,6 +61,7 @@ struct conn {
 	int fd;
 	uint8_t eof;            /* the client closed its side */
 	uint8_t want_read;      /* the socket may hold unread bytes */
+	uint8_t short_read_drains; /* its last event was bytes only, no FIN or error */
 	uint8_t listed;         /* on its worker's ready list */
 	uint8_t leave;          /* enum leave_reason */
 	uint8_t door;           /* enum door_kind: the door it came in by */

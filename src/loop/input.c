@@ -83,11 +83,19 @@ static enum input_result read_units(struct worker *w, uint16_t c, const struct d
 		char *p = d->space(c, &room);
 		if (room == 0)
 			return INPUT_DONE;
-		ssize_t n = recv(k->fd, p, room < budget ? room : budget, 0);
+		size_t asked = room < budget ? room : budget;
+		ssize_t n = recv(k->fd, p, asked, 0);
 		if (n > 0) {
 			d->added(c, n);
 			budget -= n;
 			k->last_input_ms = now;
+			/* A short read emptied the socket. Bytes that come later
+			 * bring a new edge-triggered event, so the recv that would
+			 * only say EAGAIN is saved (a system call per input event).
+			 * A FIN or error already reported brings none: then the
+			 * loop reads on to the 0 or the error. */
+			if ((size_t)n < asked && k->short_read_drains)
+				k->want_read = 0;
 		} else if (n == 0) {
 			k->eof = 1;
 			k->want_read = 0;

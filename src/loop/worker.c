@@ -224,6 +224,8 @@ static void *worker_main(void *arg)
 			} else if (conns[tag].state != CONN_FREE && conns[tag].worker == w->id) {
 				if (ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 					conns[tag].want_read = 1;
+					conns[tag].short_read_drains =
+						!(ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
 					ready_push(w, tag);
 				}
 				if ((ev[i].events & (EPOLLOUT | EPOLLERR)) && atomic_load(&conns[tag].wblocked))
