@@ -57,7 +57,7 @@ static int admit(uint16_t c, enum line_class cls, int low, unsigned *wake)
 	 * batch, rather than have the line wait and be made again. What the
 	 * write leaves (a failure, a part) its flush sees in turn. */
 	if (worker_owns(c)) {
-		conn_flush(c);
+		worker_write_full(c);
 		worker_mark(c, wake);
 		if (!atomic_load(&conns[c].wblocked) && deliver_space(c, cls) > 0)
 			return 1;

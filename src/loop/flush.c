@@ -21,12 +21,15 @@ struct send_batch {
 };
 
 /* A whole queue fits an empty batch (and one sendmsg: core/conn.c checks
- * its iovecs against IOV_MAX). The batch is on the worker's stack, and
- * conn_flush's arrays may be below it (a full queue written from admit(),
- * core/deliver.c). */
+ * its iovecs against IOV_MAX). */
 _Static_assert(SEND_BATCH_LINES >= OUTQ_LEN, "a queue must fit a batch");
-_Static_assert(sizeof(struct send_batch) <= THREAD_STACK / 3,
-	       "a send batch must leave most of a worker's stack");
+
+/* One per worker, static rather than on the stack: a batch big enough for
+ * a worker's share of a busy room (SEND_BATCH_LINES) is larger than a
+ * thread's stack should be, and flush_dirty is never re-entered. Pages a
+ * worker never fills stay out of RSS. */
+static struct send_batch batches[MAX_WORKERS];
+static __thread int flushing;   /* in flush_dirty: its batch is in use */
 
 static void send_all(struct worker *w, struct send_batch *b, int64_t now, unsigned *wake)
 {
@@ -38,23 +41,16 @@ static void send_all(struct worker *w, struct send_batch *b, int64_t now, unsign
 	b->n = b->lines = b->niov = 0;
 }
 
-static void add(struct worker *w, struct send_batch *b, uint16_t c, int64_t now, unsigned *wake)
+/* c's queue into the batch, which has room for it; 0: it was empty. */
+static unsigned gather(struct send_batch *b, uint16_t c)
 {
-	/* Lines pushed after the queued count is read set c's dirty bit
-	 * again: gathering fewer than are queued by then loses nothing. */
-	unsigned queued = conn_queued(&conns[c]);
-	if (b->n == SEND_BATCH || b->lines + queued > SEND_BATCH_LINES)
-		send_all(w, b, now, wake);
-
 	unsigned i = b->n;
 	struct out_gather *g = &b->out[i];
 	g->iov = b->iov + b->niov;
 	g->hdr = b->hdr + b->lines * DOOR_HDR_MAX;
 	g->wire = b->wire + b->lines;
-	if (!conn_gather(c, g, SEND_BATCH_LINES - b->lines)) {
-		life_flushed(w, c, conn_written(c, g, 0), now, wake);
-		return;
-	}
+	if (!conn_gather(c, g, SEND_BATCH_LINES - b->lines))
+		return 0;
 	memset(&b->msg[i], 0, sizeof b->msg[i]);
 	b->msg[i].msg_iov = g->iov;
 	b->msg[i].msg_iovlen = g->niov;
@@ -63,13 +59,28 @@ static void add(struct worker *w, struct send_batch *b, uint16_t c, int64_t now,
 	b->n++;
 	b->lines += g->lines;
 	b->niov += g->niov;
+	return g->lines;
+}
+
+static void add(struct worker *w, struct send_batch *b, uint16_t c, int64_t now, unsigned *wake)
+{
+	/* Lines pushed after the queued count is read set c's dirty bit
+	 * again: gathering fewer than are queued by then loses nothing. */
+	unsigned queued = conn_queued(&conns[c]);
+	if (b->n == SEND_BATCH || b->lines + queued > SEND_BATCH_LINES)
+		send_all(w, b, now, wake);
+
+	struct out_gather *g = &b->out[b->n];
+	if (!gather(b, c))
+		life_flushed(w, c, conn_written(c, g, 0), now, wake);
 }
 
 void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 {
-	struct send_batch b;
+	struct send_batch *b = &batches[w->id];
 
-	b.n = b.lines = b.niov = 0;
+	flushing = 1;
+	b->n = b->lines = b->niov = 0;
 	for (unsigned i = 0; i < DIRTY_WORDS; i++) {
 		unsigned long bits = dirty_take(w->dirty, i);
 		while (bits) {
@@ -79,10 +90,48 @@ void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 			    !life_flush_begin(w, c, now, wake))
 				continue;
 			if (w->ring.fd >= 0)
-				add(w, &b, c, now, wake);
+				add(w, b, c, now, wake);
 			else
 				life_flushed(w, c, conn_flush(c), now, wake);
 		}
 	}
-	send_all(w, &b, now, wake);
+	send_all(w, b, now, wake);
+	flushing = 0;
+}
+
+/* A queue that fills while its worker delivers (core/deliver.c, admit)
+ * is written at once. In a busy room the worker's other members fill
+ * with it, so those at least half full go in the same call, not in a
+ * writev each a moment later. No transitions here: what the writes give
+ * (a failure, a part) the next flush_dirty sees, as their dirty bits are
+ * still set. During flush_dirty (a line delivered from a transition) the
+ * batch is in use: then a writev. */
+void worker_write_full(uint16_t c)
+{
+	struct worker *w = &workers[conns[c].worker];
+	struct send_batch *b = &batches[w->id];
+
+	if (w->ring.fd < 0 || flushing) {
+		conn_flush(c);
+		return;
+	}
+	b->n = b->lines = b->niov = 0;
+	gather(b, c);
+	for (unsigned i = 0; i < DIRTY_WORDS && b->n < SEND_BATCH; i++) {
+		unsigned long bits = atomic_load_explicit(&w->dirty[i], memory_order_relaxed);
+		while (bits && b->n < SEND_BATCH) {
+			uint16_t o = i * WORD_BITS + __builtin_ctzl(bits);
+			bits &= bits - 1;
+			struct conn *k = &conns[o];
+			if (o != c && k->state == CONN_OPEN && k->worker == w->id &&
+			    !atomic_load(&k->kill) && !atomic_load(&k->wblocked) && !k->gathered &&
+			    conn_queued(k) >= OUTQ_LEN / 2 && b->lines + conn_queued(k) <= SEND_BATCH_LINES)
+				gather(b, o);
+		}
+	}
+	if (b->n)
+		uring_sendmsgs(&w->ring, b->n, b->fd, b->msg, b->res);
+	for (unsigned i = 0; i < b->n; i++)
+		conn_written(b->conn[i], &b->out[i], b->res[i]);
+	b->n = b->lines = b->niov = 0;
 }

@@ -42,6 +42,9 @@ void mark_batch_add(struct mark_batch *b, uint16_t c, unsigned *wake);
 void mark_batch_flush(struct mark_batch *b);
 /* 1 if c belongs to the calling worker (which may write its queue). */
 int worker_owns(uint16_t c);
+/* The calling worker, c's owner, writes c's full queue now, with its
+ * other queues that are filling (loop/flush.c). */
+void worker_write_full(uint16_t c);
 /* Wakes the workers in the mask, except the calling one. */
 void workers_wake(unsigned wake);
 int64_t now_ms(void);
