@@ -183,11 +183,9 @@ void conn_push(uint16_t idx, uint16_t msg)
 
 /* The iovecs of the queued line m from byte off of its wire form: the
  * pool text as is, or what c's door renders (a frame header in front). */
-static unsigned wire_iov(struct conn *c, uint16_t idx, struct msg *m, unsigned off,
+static unsigned wire_iov(const struct door_ops *d, uint16_t idx, struct msg *m, unsigned off,
 			 struct iovec *iov, char *hdr)
 {
-	const struct door_ops *d = door_get(c->door);
-
 	if (d->render)
 		return d->render(idx, m, off, iov, hdr);
 	iov->iov_base = m->text + off;
@@ -198,6 +196,7 @@ static unsigned wire_iov(struct conn *c, uint16_t idx, struct msg *m, unsigned o
 unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
 {
 	struct conn *c = &conns[idx];
+	const struct door_ops *d = door_get(c->door);
 	uint16_t head = atomic_load_explicit(&c->out_head, memory_order_relaxed);
 	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_acquire);
 	unsigned n = 0;
@@ -206,7 +205,7 @@ unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
 	for (uint16_t i = head; i != tail && n < cap; i++, n++) {
 		struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
 		struct iovec *iov = g->iov + g->niov;
-		unsigned k = wire_iov(c, idx, m, n == 0 ? c->out_off : 0, iov, g->hdr + n * DOOR_HDR_MAX);
+		unsigned k = wire_iov(d, idx, m, n == 0 ? c->out_off : 0, iov, g->hdr + n * DOOR_HDR_MAX);
 		g->wire[n] = 0;
 		for (unsigned j = 0; j < k; j++)
 			g->wire[n] += iov[j].iov_len;
@@ -236,9 +235,10 @@ enum flush_result conn_written(uint16_t idx, const struct out_gather *g, long w)
 		return FLUSH_ERROR;
 	}
 	size_t left = (size_t)w;
+	int low = pool_low();
 	for (unsigned i = 0; i < g->lines && left >= g->wire[i]; i++) {
 		left -= g->wire[i];
-		msg_release(rings[idx][head & (OUTQ_LEN - 1)]);     /* pool.h */
+		msg_release(rings[idx][head & (OUTQ_LEN - 1)], low);        /* pool.h */
 		head++;
 		c->out_off = 0;
 	}

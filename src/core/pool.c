@@ -106,9 +106,9 @@ static __thread struct {
 static __thread uint16_t released_used[RELEASE_SLOTS];
 static __thread unsigned released_nused;
 
-void msg_release(uint16_t idx)
+void msg_release(uint16_t idx, int low)
 {
-	if (pool_low()) {
+	if (low) {
 		msg_release_flush();    /* what waits, too: the pool needs it */
 		msg_unref(idx);
 		return;

@@ -36,8 +36,9 @@ void msg_unref_n(uint16_t idx, unsigned n);
  * given back per message at the end of the worker's turn
  * (msg_release_flush), so a line written to 100 members costs a few
  * atomic subtractions on its count, not 100 from two threads at once.
- * While the pool runs low, given back at once. */
-void msg_release(uint16_t idx);
+ * While the pool runs low (low: pool_low(), asked once per write, not
+ * once per line), given back at once. */
+void msg_release(uint16_t idx, int low);
 /* Gives back everything this thread has gathered. */
 void msg_release_flush(void);
 unsigned pool_available(void);

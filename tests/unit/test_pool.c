@@ -19,10 +19,10 @@ void test_pool_release_batch(void)
 	unsigned avail = pool_available();
 
 	msg_ref(a, 1);          /* two references: two recipients' writes */
-	msg_release(a);
-	msg_release(a);
+	msg_release(a, 0);
+	msg_release(a, 0);
 	CHECK(pool_available() == avail);               /* gathered, not given */
-	msg_release(b);         /* collides: a's two go back, a is free */
+	msg_release(b, 0);      /* collides: a's two go back, a is free */
 	CHECK(pool_available() == avail + 1);
 	msg_release_flush();    /* b's one */
 	CHECK(pool_available() == avail + 2);
@@ -30,15 +30,15 @@ void test_pool_release_batch(void)
 	CHECK(pool_available() == avail + 2);
 
 	/* Low pool: a release goes back at once, with what was gathered. */
-	msg_release(s[1]);
+	msg_release(s[1], 0);
 	while (!pool_low())
 		CHECK(msg_alloc(0) != MSG_NONE);
 	for (int i = 0; i < 4; i++)     /* the frees below must not end it */
 		CHECK(msg_alloc(0) != MSG_NONE);
 	avail = pool_available();
 	msg_ref(s[2], 1);
-	msg_release(s[2]);      /* one of two references: not yet free */
+	msg_release(s[2], pool_low());     /* one of two references: not yet free */
 	CHECK(pool_available() == avail + 1);           /* s[1], flushed */
-	msg_release(s[2]);
+	msg_release(s[2], pool_low());
 	CHECK(pool_available() == avail + 2);
 }
