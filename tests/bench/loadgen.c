@@ -9,7 +9,13 @@
  *            checks that every message reached every other client exactly
  *            once and in order (sequence numbers in the payload).
  *   latency  N clients each sending R messages per second; the payload
- *            carries the send time, so every delivery gives one latency.
+ *            carries the send time, so every delivery gives one latency:
+ *            p50/p99/max when this one loop has read the bytes (it reads
+ *            the N sockets in turn, a few microseconds each), and
+ *            sock_p50/sock_p99/sock_max when they reached the client's
+ *            socket (the kernel's software receive stamp,
+ *            SO_TIMESTAMPING), as N devices reading at once would have
+ *            them. The difference is this program's own reading.
  *   idle     opens connections up to each step (e.g. 1,1000,10000), lets
  *            them finish their handshake, then reads the server's RSS and
  *            thread count from /proc.
@@ -37,6 +43,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <linux/net_tstamp.h>
+#include <linux/errqueue.h>
 #include <unistd.h>
 
 #define PAYLOAD 64
@@ -115,6 +123,10 @@ static uint32_t *expect;        /* per receiver x sender: next sequence */
 static uint64_t ok, lost, dups, garbled, echoed, errlines, stalls, run_deliv;
 static uint64_t cut_slow;       /* "! too-slow" lines: the server cut us for not reading */
 static uint64_t last_rx_ns;
+static uint64_t sock_rx_ns;     /* latency: when the last read's bytes reached the socket */
+static int64_t real_minus_mono; /* the kernel's stamps (CLOCK_REALTIME) minus now_ns() */
+static uint32_t *slat;          /* latency samples at the socket, ns */
+static size_t slat_n, slat_cap;
 static int printed_unexpected;
 
 /* latency samples, ns */
@@ -396,6 +408,16 @@ static void delivery(struct client *r, unsigned s, uint32_t seq, uint64_t ts)
 				die("realloc");
 		}
 		lat[lat_n++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+		if (sock_rx_ns) {
+			uint64_t sd = sock_rx_ns > ts ? sock_rx_ns - ts : 0;
+			if (slat_n == slat_cap) {
+				slat_cap = slat_cap ? slat_cap * 2 : 65536;
+				slat = realloc(slat, slat_cap * sizeof *slat);
+				if (!slat)
+					die("realloc");
+			}
+			slat[slat_n++] = sd > UINT32_MAX ? UINT32_MAX : (uint32_t)sd;
+		}
 	}
 }
 
@@ -671,7 +693,25 @@ static void read_client(struct client *c)
 	size_t have = c->carry_len;
 	if (have)
 		memcpy(rbuf, c->carry, have);
-	ssize_t n = read(c->fd, rbuf + have, RBUF_SIZE - have);
+	ssize_t n;
+	if (mode == M_LATENCY) {
+		/* The kernel's receive time of the bytes: when a client that
+		 * reads at once (one device each, not one loop for all)
+		 * would have them. */
+		char cbuf[256];
+		struct iovec iov = { rbuf + have, RBUF_SIZE - have };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+		n = recvmsg(c->fd, &mh, 0);
+		sock_rx_ns = 0;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n > 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
+				struct scm_timestamping t;
+				memcpy(&t, CMSG_DATA(cm), sizeof t);
+				sock_rx_ns = (uint64_t)((int64_t)t.ts[0].tv_sec * 1000000000 + t.ts[0].tv_nsec - real_minus_mono);
+			}
+	} else {
+		n = read(c->fd, rbuf + have, RBUF_SIZE - have);
+	}
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -732,6 +772,10 @@ static void start_connect(struct client *c)
 		die("socket");
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (mode == M_LATENCY) {
+		int ts = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof ts);
+	}
 	c->fd = fd;
 	c->state = C_CONNECTING;
 	n_opened++;
@@ -923,12 +967,17 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double pct_of(const uint32_t *v, size_t n, double p)
+{
+	if (!n)
+		return 0;
+	size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+	return v[i] / 1e3;
+}
+
 static double pct(double p)
 {
-	if (!lat_n)
-		return 0;
-	size_t i = (size_t)(p / 100.0 * (double)(lat_n - 1) + 0.5);
-	return lat[i] / 1e3;
+	return pct_of(lat, lat_n, p);
 }
 
 /* Clients that speak WebSocket (what 1) or IRC in a natter run (what 2). */
@@ -1083,13 +1132,17 @@ static void run_traffic(void)
 		       exact ? "yes" : "no");
 	} else {
 		qsort(lat, lat_n, sizeof *lat, cmp_u32);
+		if (slat_n)
+			qsort(slat, slat_n, sizeof *slat, cmp_u32);
 		printf("latency proto=%s clients=%d rate=%.1f seconds=%.3f samples=%zu p50_us=%.1f "
 		       "p90_us=%.1f p99_us=%.1f max_us=%.1f server_cpu=%.3f gen_cpu=%.3f gen_load=%.2f "
-		       "lost=%llu dup=%llu garbled=%llu errors=%llu closed=%d exact=%s\n",
+		       "lost=%llu dup=%llu garbled=%llu errors=%llu closed=%d exact=%s "
+		       "sock_samples=%zu sock_p50_us=%.1f sock_p99_us=%.1f sock_max_us=%.1f\n",
 		       pname, nclients, rate, secs, lat_n, pct(50), pct(90), pct(99),
 		       lat_n ? lat[lat_n - 1] / 1e3 : 0.0, scpu, gcpu, gcpu / secs,
 		       (unsigned long long)lost, (unsigned long long)dups, (unsigned long long)garbled,
-		       (unsigned long long)errlines, n_closed, exact ? "yes" : "no");
+		       (unsigned long long)errlines, n_closed, exact ? "yes" : "no",
+		       slat_n, pct_of(slat, slat_n, 50), pct_of(slat, slat_n, 99), slat_n ? slat[slat_n - 1] / 1e3 : 0.0);
 	}
 	fflush(stdout);
 }
@@ -1251,6 +1304,12 @@ int main(int argc, char **argv)
 	tag[1] = (char)('a' + getpid() / 26 % 26);
 	t_start = 0;
 	t_start = now_ns();
+	{
+		struct timespec r, m;
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		real_minus_mono = ((int64_t)r.tv_sec - m.tv_sec) * 1000000000 + (r.tv_nsec - m.tv_nsec) + (int64_t)t_start;
+	}
 	for (int i = 0; i < 26 + FILLER_LEN; i++)
 		filler_src[i] = (char)('a' + i % 26);
 	rbuf = xcalloc(1, RBUF_SIZE);
