@@ -181,17 +181,6 @@ void conn_push(uint16_t idx, uint16_t msg)
 	atomic_store_explicit(&c->out_tail, tail + 1, memory_order_release);
 }
 
-/* The iovecs of the queued line m from byte off of its wire form: the
- * pool text as is, or what c's door renders (a frame header in front). */
-static unsigned wire_iov(const struct door_ops *d, uint16_t idx, struct msg *m, unsigned off,
-			 struct iovec *iov, char *hdr)
-{
-	if (d->render)
-		return d->render(idx, m, off, iov, hdr);
-	iov->iov_base = m->text + off;
-	iov->iov_len = m->len - off;
-	return 1;
-}
 
 unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
 {
@@ -201,15 +190,17 @@ unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
 	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_acquire);
 	unsigned n = 0;
 
-	g->niov = 0;
+	/* Each line's wire form from its first unwritten byte: the pool
+	 * text as is, or what c's door renders (a frame header in front). */
 	for (uint16_t i = head; i != tail && n < cap; i++, n++) {
 		struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
-		struct iovec *iov = g->iov + g->niov;
-		unsigned k = wire_iov(d, idx, m, n == 0 ? c->out_off : 0, iov, g->hdr + n * DOOR_HDR_MAX);
-		g->wire[n] = 0;
-		for (unsigned j = 0; j < k; j++)
-			g->wire[n] += iov[j].iov_len;
-		g->niov += k;
+		unsigned off = n == 0 ? c->out_off : 0;
+		if (d->render) {
+			d->render(idx, m, off, &g->iov[n]);
+		} else {
+			g->iov[n].iov_base = m->text + off;
+			g->iov[n].iov_len = m->len - off;
+		}
 	}
 	g->lines = n;
 	g->tail = (uint16_t)(head + n);
@@ -236,8 +227,8 @@ enum flush_result conn_written(uint16_t idx, const struct out_gather *g, long w)
 	}
 	size_t left = (size_t)w;
 	int low = pool_low();
-	for (unsigned i = 0; i < g->lines && left >= g->wire[i]; i++) {
-		left -= g->wire[i];
+	for (unsigned i = 0; i < g->lines && left >= g->iov[i].iov_len; i++) {
+		left -= g->iov[i].iov_len;
 		msg_release(rings[idx][head & (OUTQ_LEN - 1)], low);        /* pool.h */
 		head++;
 		c->out_off = 0;
@@ -253,24 +244,22 @@ enum flush_result conn_written(uint16_t idx, const struct out_gather *g, long w)
 	return FLUSH_DONE;
 }
 
-/* One writev takes a whole queue (at most IOV_MAX pieces); its arrays,
- * 14 KiB at OUTQ_LEN 256, are on the worker's stack (THREAD_STACK). */
-_Static_assert(OUTQ_LEN * DOOR_IOV_MAX <= IOV_MAX, "a queue's iovecs must fit one writev");
-_Static_assert(OUTQ_LEN * (DOOR_IOV_MAX * 16 + DOOR_HDR_MAX + 8) <= THREAD_STACK / 4,
-	       "conn_flush's arrays must leave most of a worker's stack");
+/* One writev takes a whole queue (at most IOV_MAX pieces); its iovecs,
+ * 4 KiB at OUTQ_LEN 256, are on the worker's stack (THREAD_STACK). */
+_Static_assert(OUTQ_LEN <= IOV_MAX, "a queue's iovecs must fit one writev");
+_Static_assert(OUTQ_LEN * sizeof(struct iovec) <= THREAD_STACK / 8,
+	       "conn_flush's iovecs must leave most of a worker's stack");
 
 enum flush_result conn_flush(uint16_t idx)
 {
-	struct iovec iov[OUTQ_LEN * DOOR_IOV_MAX];
-	char hdr[OUTQ_LEN * DOOR_HDR_MAX];
-	size_t wire[OUTQ_LEN];
-	struct out_gather g = { .iov = iov, .hdr = hdr, .wire = wire };
+	struct iovec iov[OUTQ_LEN];
+	struct out_gather g = { .iov = iov };
 	long w = 0;
 
 	if (conns[idx].gathered)
 		return FLUSH_PENDING;   /* its batch writes it (loop/flush.c) */
 	if (conn_gather(idx, &g, OUTQ_LEN)) {
-		w = writev(conns[idx].fd, iov, (int)g.niov);
+		w = writev(conns[idx].fd, iov, (int)g.lines);
 		if (w < 0)
 			w = -errno;
 	}

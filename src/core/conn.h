@@ -113,14 +113,13 @@ enum flush_result { FLUSH_DONE, FLUSH_PENDING, FLUSH_ERROR };
 enum flush_result conn_flush(uint16_t idx);
 
 /* The same in two steps, for a worker that writes many connections in one
- * system call (loop/uring.h): the first lines of a queue as iovecs, then
- * what their write returned. Owner only, nothing else between. */
+ * system call (loop/uring.h): the first lines of a queue as iovecs, one
+ * a line, then what their write returned. Owner only, nothing else
+ * between. */
 struct out_gather {
 	uint16_t tail;          /* queue position after the lines gathered */
-	unsigned lines, niov;
-	struct iovec *iov;      /* room for cap * DOOR_IOV_MAX */
-	char *hdr;              /* room for cap * DOOR_HDR_MAX bytes */
-	size_t *wire;           /* room for cap: bytes of each line to write */
+	unsigned lines;
+	struct iovec *iov;      /* room for cap */
 };
 /* Gathers at most cap lines; returns how many (0: nothing queued). */
 unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap);

@@ -44,10 +44,11 @@
 #define HISTORY_ASK_MAX 9999    /* largest N of /history N */
 /* `<nick> text` or `* nick text`: the longest line history copies. */
 #define HISTORY_LINE_MAX (NICK_MAX + 3 + LINE_MAX_CONTENT)
-/* A worker's stack: conn_flush's arrays (14 KiB) are the most on it. */
+/* A worker's stack: a queue's iovecs for conn_flush (4 KiB) are the
+ * largest thing on it. */
 #define THREAD_STACK (64 * 1024)
 /* Output of many connections in one system call (loop/flush.c). A batch
- * is static, one per worker: 56 bytes a line on 64-bit, 119 KiB in all. */
+ * is static, one per worker: an iovec a line, 37 KiB in all on 64-bit. */
 #define SEND_BATCH 64           /* connections one io_uring_enter writes */
 #define SEND_BATCH_LINES (8 * OUTQ_LEN) /* lines in one batch */
 #define SEND_WAIT_MS 500        /* its sends complete within the call; past this, cancelled */

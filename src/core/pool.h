@@ -13,6 +13,11 @@ struct msg {
 	atomic_uint refs;
 	uint16_t len;
 	uint16_t next_free;
+	/* Room for a door's frame header right before the text, so a framed
+	 * line goes out as one piece (door/web.c). Any worker that writes
+	 * the line may put it there, always the same bytes for that line:
+	 * hence atomic. */
+	atomic_uchar before[4];
 	char text[OUT_LINE_MAX];
 };
 

@@ -30,11 +30,6 @@ enum door_step {
 			 * last words, which are sent first (life_close_after) */
 };
 
-/* Output: at most this many iovecs per queued line, and this many bytes of
- * door-made header (a WebSocket frame header) per line. */
-#define DOOR_IOV_MAX 2
-#define DOOR_HDR_MAX 16
-
 struct door_ops {
 	const char *name;
 	/* 0: c joins the chat at accept. Otherwise c starts in CONN_DOOR
@@ -55,12 +50,11 @@ struct door_ops {
 	/* The turn is over: the door may park what it holds. */
 	void (*end)(uint16_t c);
 	/* Wire form of the queued line m for c, from byte off of that wire
-	 * form: fills iov (at most DOOR_IOV_MAX), may use hdr (DOOR_HDR_MAX
-	 * bytes, valid until the write) and returns how many iovecs it
-	 * filled. The pool text is shared by every recipient: never change
-	 * it. NULL: the pool text is sent as is (the line and IRC doors). */
-	unsigned (*render)(uint16_t c, const struct msg *m, unsigned off,
-			   struct iovec *iov, char *hdr);
+	 * form, as one piece in iov (a header of its own goes in the slot's
+	 * room before the text: struct msg). The pool text is shared by
+	 * every recipient: never change it. NULL: the pool text is sent as
+	 * is (the line and IRC doors). */
+	void (*render)(uint16_t c, const struct msg *m, unsigned off, struct iovec *iov);
 	/* c is being closed (owner worker): free what the door holds for it.
 	 * NULL: nothing to free. */
 	void (*close)(uint16_t c);

@@ -19,6 +19,7 @@
 #include "core/room.h"
 #include "util/log.h"
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -85,8 +86,7 @@ int web_send_raw(uint16_t c, const void *a, size_t alen, const void *b, size_t b
 	return 0;
 }
 
-static unsigned web_render(uint16_t c, const struct msg *m, unsigned off,
-			   struct iovec *iov, char *hdr)
+static void web_render(uint16_t c, const struct msg *m, unsigned off, struct iovec *iov)
 {
 	if (m->len >= 2 && m->text[0] == '\0') {
 		if (m->text[1] == 'P') {
@@ -102,27 +102,34 @@ static unsigned web_render(uint16_t c, const struct msg *m, unsigned off,
 			iov->iov_base = (void *)(m->text + 2 + off);
 			iov->iov_len = m->len - 2 - off;
 		}
-		return 1;
+		return;
 	}
 	if (web_slots[c].phase != WEB_WS) {     /* "! shutdown" before an upgrade */
 		iov->iov_base = (void *)m->text;
 		iov->iov_len = 0;
-		return 1;
+		return;
 	}
-	/* A text frame: our header, then the shared pool text without its LF. */
-	unsigned hlen = ws_frame_header((uint8_t *)hdr, 1, m->len - 1);
-	unsigned n = 0;
-	if (off < hlen) {
-		iov[n].iov_base = hdr + off;
-		iov[n++].iov_len = hlen - off;
-		off = 0;
-	} else {
-		off -= hlen;
-	}
-	iov[n].iov_base = (void *)(m->text + off);
-	iov[n++].iov_len = m->len - 1 - off;
-	return n;
+	/* A text frame: its header, then the shared pool text without its
+	 * LF, in one piece: the header goes in the slot's room just before
+	 * the text, where each worker writing the line puts the same bytes
+	 * (and skips the store when they are there). The kernel's copy costs
+	 * per piece, so this is one iovec a line, not two. */
+	uint8_t h[4];
+	unsigned hlen = ws_frame_header(h, 1, m->len - 1);
+	struct msg *slot = (struct msg *)m;     /* only its header room */
+	atomic_uchar *at = slot->before + sizeof slot->before - hlen;
+	for (unsigned i = 0; i < hlen; i++)
+		if (atomic_load_explicit(&at[i], memory_order_relaxed) != h[i])
+			atomic_store_explicit(&at[i], h[i], memory_order_relaxed);
+	iov->iov_base = (char *)at + off;
+	iov->iov_len = hlen + m->len - 1 - off;
 }
+
+/* The header fits the room before the text, and nothing lies between. */
+_Static_assert(OUT_LINE_MAX < 65536, "a line's frame header is at most 4 bytes");
+_Static_assert(sizeof(atomic_uchar) == 1 &&
+	       offsetof(struct msg, text) == offsetof(struct msg, before) + sizeof(((struct msg *)0)->before),
+	       "the header room must end where the text begins");
 
 static const char *reason(int status)
 {

@@ -6,18 +6,15 @@
  * (docs/benchmark.md, "Sends in one system call"). */
 #include "loop/worker_int.h"
 #include "core/pool.h"
-#include "door/door.h"
 #include <string.h>
 
 struct send_batch {
-	unsigned n, lines, niov;        /* connections, lines, iovecs taken */
+	unsigned n, lines;              /* connections, lines (an iovec each) */
 	uint16_t conn[SEND_BATCH];
 	int fd[SEND_BATCH], res[SEND_BATCH];
 	struct msghdr msg[SEND_BATCH];
 	struct out_gather out[SEND_BATCH];
-	struct iovec iov[SEND_BATCH_LINES * DOOR_IOV_MAX];
-	char hdr[SEND_BATCH_LINES * DOOR_HDR_MAX];
-	size_t wire[SEND_BATCH_LINES];
+	struct iovec iov[SEND_BATCH_LINES];
 };
 
 /* A whole queue fits an empty batch (and one sendmsg: core/conn.c checks
@@ -38,7 +35,7 @@ static void send_all(struct worker *w, struct send_batch *b, int64_t now, unsign
 	uring_sendmsgs(&w->ring, b->n, b->fd, b->msg, b->res);
 	for (unsigned i = 0; i < b->n; i++)
 		life_flushed(w, b->conn[i], conn_written(b->conn[i], &b->out[i], b->res[i]), now, wake);
-	b->n = b->lines = b->niov = 0;
+	b->n = b->lines = 0;
 }
 
 /* c's queue into the batch, which has room for it; 0: it was empty. */
@@ -46,19 +43,16 @@ static unsigned gather(struct send_batch *b, uint16_t c)
 {
 	unsigned i = b->n;
 	struct out_gather *g = &b->out[i];
-	g->iov = b->iov + b->niov;
-	g->hdr = b->hdr + b->lines * DOOR_HDR_MAX;
-	g->wire = b->wire + b->lines;
+	g->iov = b->iov + b->lines;
 	if (!conn_gather(c, g, SEND_BATCH_LINES - b->lines))
 		return 0;
 	memset(&b->msg[i], 0, sizeof b->msg[i]);
 	b->msg[i].msg_iov = g->iov;
-	b->msg[i].msg_iovlen = g->niov;
+	b->msg[i].msg_iovlen = g->lines;
 	b->conn[i] = c;
 	b->fd[i] = conns[c].fd;
 	b->n++;
 	b->lines += g->lines;
-	b->niov += g->niov;
 	return g->lines;
 }
 
@@ -80,7 +74,7 @@ void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 	struct send_batch *b = &batches[w->id];
 
 	flushing = 1;
-	b->n = b->lines = b->niov = 0;
+	b->n = b->lines = 0;
 	for (unsigned i = 0; i < DIRTY_WORDS; i++) {
 		unsigned long bits = dirty_take(w->dirty, i);
 		while (bits) {
@@ -115,7 +109,7 @@ void worker_write_full(uint16_t c)
 		conn_flush(c);
 		return;
 	}
-	b->n = b->lines = b->niov = 0;
+	b->n = b->lines = 0;
 	gather(b, c);
 	for (unsigned i = 0; i < DIRTY_WORDS && b->n < SEND_BATCH; i++) {
 		unsigned long bits = atomic_load_explicit(&w->dirty[i], memory_order_relaxed);
@@ -133,5 +127,5 @@ void worker_write_full(uint16_t c)
 		uring_sendmsgs(&w->ring, b->n, b->fd, b->msg, b->res);
 	for (unsigned i = 0; i < b->n; i++)
 		conn_written(b->conn[i], &b->out[i], b->res[i]);
-	b->n = b->lines = b->niov = 0;
+	b->n = b->lines = 0;
 }
