@@ -149,6 +149,19 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* One latency sample, sent at ts and received at rx (ns), kept in *v. */
+static void add_sample(uint32_t **v, size_t *n, size_t *cap, uint64_t ts, uint64_t rx)
+{
+	uint64_t d = rx > ts ? rx - ts : 0;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 65536;
+		*v = realloc(*v, *cap * sizeof **v);
+		if (!*v)
+			die("realloc");
+	}
+	(*v)[(*n)++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
 static void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
@@ -400,24 +413,9 @@ static void delivery(struct client *r, unsigned s, uint32_t seq, uint64_t ts)
 	if (mode == M_FANOUT)
 		complete_upto(s);
 	if (mode == M_LATENCY && phase == PH_RUN) {
-		uint64_t d = last_rx_ns > ts ? last_rx_ns - ts : 0;
-		if (lat_n == lat_cap) {
-			lat_cap = lat_cap ? lat_cap * 2 : 65536;
-			lat = realloc(lat, lat_cap * sizeof *lat);
-			if (!lat)
-				die("realloc");
-		}
-		lat[lat_n++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-		if (sock_rx_ns) {
-			uint64_t sd = sock_rx_ns > ts ? sock_rx_ns - ts : 0;
-			if (slat_n == slat_cap) {
-				slat_cap = slat_cap ? slat_cap * 2 : 65536;
-				slat = realloc(slat, slat_cap * sizeof *slat);
-				if (!slat)
-					die("realloc");
-			}
-			slat[slat_n++] = sd > UINT32_MAX ? UINT32_MAX : (uint32_t)sd;
-		}
+		add_sample(&lat, &lat_n, &lat_cap, ts, last_rx_ns);
+		if (sock_rx_ns)
+			add_sample(&slat, &slat_n, &slat_cap, ts, sock_rx_ns);
 	}
 }
 
