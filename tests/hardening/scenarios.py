@@ -289,6 +289,11 @@ def full_table(mk, scale):
             raise AssertionError("%s heard of the refused client" % c.nick)
     cs[0].say("/quit")
     expect(cs[0], r"= bye: .*")
+    # The slot is free once the client sees its close (loop/life.c,
+    # release), not when its last line arrives: the write and the close
+    # are two steps, with a whole send batch between them.
+    if cs[0].eof() != []:
+        raise AssertionError("lines after bye")
     for c in cs[1:]:
         expect(c, "-- %s quit" % cs[0].nick)
     again = connect(s)
