@@ -2,7 +2,8 @@
  * nick before any room, joining and parting rooms one by one, a nick
  * change and a leave told in each of its rooms, a room's modes. Same locks as chat.c:
  * chat_mu, then room locks in index order. An IRC connection's own
- * queue is pushed under any of its rooms' locks (conn_push takes turns). */
+ * queue is pushed under its one room's lock while it is in one, and in
+ * turns otherwise (core/conn.h); joins and parts keep irc_solo true. */
 #include "core/chat.h"
 #include "core/chat_int.h"
 #include "core/conn.h"
@@ -47,6 +48,18 @@ static unsigned rooms_of(uint16_t c, int *out)
 			out[j - 1] = t;
 		}
 	return n;
+}
+
+/* After c left a room (chat_mu and that room's lock held, its echo
+ * queued): its one room left becomes its queue's lock, or none does. The
+ * lock of a solo room that c leaves is held; a room that becomes c's solo
+ * room needs none, as its producers already took turns (core/conn.h). */
+static void solo_update(uint16_t c)
+{
+	int rs[IRC_CHANNELS_MAX];
+	uint16_t solo = rooms_of(c, rs) == 1 ? (uint16_t)rs[0] : CONN_NONE;
+	if (atomic_load(&conns[c].irc_solo) != solo)
+		conn_set_solo(c, solo);
 }
 
 /* Locks c's rooms; 0 (and nothing locked) if one cannot take an event. */
@@ -99,7 +112,8 @@ enum irc_result chat_irc_nick(uint16_t c, const char *nick, size_t len, unsigned
 		if (m != MSG_NONE) {
 			for (unsigned i = 0; i < n; i++)
 				deliver_push(rs[i], m, c, wake);
-			deliver_one(c, m, LINE_EVENT, wake);    /* its own NICK */
+			/* its own NICK, under a lock it holds (deliver.h) */
+			deliver_one_in(c, n ? rs[0] : -1, m, LINE_EVENT, wake);
 			msg_unref(m);
 		}
 		unlock_all(rs, n);
@@ -129,19 +143,37 @@ enum irc_result chat_irc_join(uint16_t c, const char *name, unsigned *wake)
 		pthread_mutex_unlock(&chat_mu);
 		return res;
 	}
-	pthread_mutex_lock(&rooms[r].mu);
+	/* A connection in one room so far has that room's lock as its queue's
+	 * (core/conn.h): it is taken too, in index order, to end that. */
+	int solo = atomic_load(&conns[c].irc_solo);
+	solo = solo == CONN_NONE ? -1 : solo;
+	int lo = r, hi = -1;
+	if (solo >= 0) {        /* not r: c is not in r (above) */
+		lo = solo < r ? solo : r;
+		hi = solo < r ? r : solo;
+	}
+	pthread_mutex_lock(&rooms[lo].mu);
+	if (hi >= 0)
+		pthread_mutex_lock(&rooms[hi].mu);
 	if (deliver_check(r, c, LINE_EVENT, wake) == DELIVER_DEFER) {
 		res = IRC_DEFER;
 	} else {
 		uint16_t m = msg_printf(1, "-- %s joined %s", conns[c].nick, name);
+		/* Before r's producers can meet c: it is in two rooms now. */
+		if (solo >= 0)
+			conn_set_solo(c, CONN_NONE);
 		room_irc_add(r, c);
+		if (places == IRC_CHANNELS_MAX)
+			conn_set_solo(c, (uint16_t)r);  /* its first room */
 		if (m != MSG_NONE) {
 			deliver_push(r, m, c, wake);
 			deliver_one_in(c, r, m, LINE_EVENT, wake);      /* its own JOIN */
 			msg_unref(m);
 		}
 	}
-	pthread_mutex_unlock(&rooms[r].mu);
+	if (hi >= 0)
+		pthread_mutex_unlock(&rooms[hi].mu);
+	pthread_mutex_unlock(&rooms[lo].mu);
 	room_free_if_empty(r);          /* a deferred join into a new room */
 	pthread_mutex_unlock(&chat_mu);
 	return res;
@@ -169,6 +201,7 @@ static enum irc_result part(uint16_t c, int r, const char *how, int echo,
 		}
 		if (irc != MSG_NONE)
 			msg_unref(irc);
+		solo_update(c);
 	}
 	pthread_mutex_unlock(&rooms[r].mu);
 	room_free_if_empty(r);

@@ -113,6 +113,7 @@ uint16_t conn_alloc(int fd, unsigned worker, const struct peer *peer, unsigned d
 		atomic_store(&c->wblocked, 0);
 		/* The queue positions keep counting from the last user's. */
 		atomic_store(&c->out_tail, atomic_load(&c->out_head));
+		atomic_store(&c->irc_solo, CONN_NONE);
 		atomic_store(&c->worker, worker);
 		atomic_store(&c->state, CONN_NEW);
 	} else {
@@ -160,27 +161,41 @@ unsigned conn_limit(void)
 	return limit;
 }
 
-/* An IRC connection's queue has producers under several room locks: they
- * take turns through this flag (held for a few instructions). */
-static atomic_flag push_busy[MAX_CONNS];
+/* An IRC connection's producers without its solo room's lock take turns
+ * through this flag (conn.h); held for a few instructions, or for one
+ * delivery (deliver.c). A one-room door's queue never needs it. */
+static atomic_flag push_turn[MAX_CONNS];
 
-void conn_push(uint16_t idx, uint16_t msg)
+void conn_turn_take(uint16_t idx)
+{
+	while (atomic_flag_test_and_set_explicit(&push_turn[idx], memory_order_acquire))
+		;
+}
+
+void conn_turn_give(uint16_t idx)
+{
+	atomic_flag_clear_explicit(&push_turn[idx], memory_order_release);
+}
+
+void conn_set_solo(uint16_t idx, uint16_t room)
+{
+	conn_turn_take(idx);
+	atomic_store_explicit(&conns[idx].irc_solo, room, memory_order_release);
+	conn_turn_give(idx);
+}
+
+void conn_push(uint16_t idx, uint16_t msg, enum push_mode mode)
 {
 	struct conn *c = &conns[idx];
-	if (c->door == DOOR_IRC) {
-		while (atomic_flag_test_and_set_explicit(&push_busy[idx], memory_order_acquire))
-			;
-		uint16_t t = atomic_load_explicit(&c->out_tail, memory_order_relaxed);
-		rings[idx][t & (OUTQ_LEN - 1)] = msg;
-		atomic_store_explicit(&c->out_tail, t + 1, memory_order_release);
-		atomic_flag_clear_explicit(&push_busy[idx], memory_order_release);
-		return;
-	}
+
+	if (mode == PUSH_TURN)
+		conn_turn_take(idx);
 	uint16_t tail = atomic_load_explicit(&c->out_tail, memory_order_relaxed);
 	rings[idx][tail & (OUTQ_LEN - 1)] = msg;
 	atomic_store_explicit(&c->out_tail, tail + 1, memory_order_release);
+	if (mode == PUSH_TURN)
+		conn_turn_give(idx);
 }
-
 
 unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
 {

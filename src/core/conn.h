@@ -57,6 +57,8 @@ struct conn {
 	atomic_uchar wblocked;  /* its socket refused bytes; queue not drained */
 	atomic_ushort out_head; /* next line to write; moved by the owner */
 	atomic_ushort out_tail; /* next free entry; moved under the room lock */
+	atomic_ushort irc_solo; /* an IRC connection's one room, while it is in
+				 * exactly one; else CONN_NONE (conn_push) */
 	/* The owner's, or guarded by the locks room.h names. */
 	int fd;
 	uint8_t eof;            /* the client closed its side */
@@ -103,9 +105,25 @@ static inline unsigned conn_queued(struct conn *c)
 			  atomic_load_explicit(&c->out_head, memory_order_acquire));
 }
 
-/* Appends a message reference; the caller holds the lock of c's room and
- * has checked there is space and taken a reference for it. */
-void conn_push(uint16_t idx, uint16_t msg);
+/* Appends a message reference; the caller has checked there is space and
+ * taken a reference for it, and holds the lock that orders the queue:
+ *
+ * - a one-room door's: the lock of c's room;
+ * - an IRC connection's: the lock of its solo room while it has one, as a
+ *   one-room door's. In no room or in several, its producers (under
+ *   several room locks, or none) take turns through a flag: PUSH_TURN.
+ *
+ * An IRC connection's irc_solo changes with chat_mu held, the flag held
+ * (conn_set_solo), and the lock of the room it names before the change.
+ * So the holder of any lock of a room c is in, or of chat_mu, reads a
+ * value that stays true while it pushes; core/deliver.c picks the mode. */
+enum push_mode { PUSH_BARE, PUSH_TURN };
+void conn_push(uint16_t idx, uint16_t msg, enum push_mode mode);
+/* The flag alone, for a producer that holds it across a whole delivery
+ * (then pushes PUSH_BARE), and the change of irc_solo. */
+void conn_turn_take(uint16_t idx);
+void conn_turn_give(uint16_t idx);
+void conn_set_solo(uint16_t idx, uint16_t room);
 
 enum flush_result { FLUSH_DONE, FLUSH_PENDING, FLUSH_ERROR };
 /* Writes what is queued (owner only); one writev per call. While a send

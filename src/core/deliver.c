@@ -78,6 +78,44 @@ enum deliver_result deliver_check(int r, uint16_t skip, enum line_class cls,
 	return defer ? DELIVER_DEFER : DELIVER_OK;
 }
 
+/* How the holder of room r's lock pushes to IRC connection c (conn.h):
+ * bare when r is c's solo room, else taking turns with c's other rooms.
+ * Acquire: a room that just became c's solo room sees the pushes made
+ * in turns before (conn_set_solo releases after taking the turn). */
+static inline enum push_mode push_mode_in(uint16_t c, int r)
+{
+	return atomic_load_explicit(&conns[c].irc_solo, memory_order_acquire) == r ?
+	       PUSH_BARE : PUSH_TURN;
+}
+
+/* For a producer that holds no room lock: takes the lock that orders IRC
+ * connection c's queue, its solo room's (returned), or else its turn (-1).
+ * irc_solo may change until one is held, so it is read again under it. */
+static int irc_lock_own(uint16_t c)
+{
+	for (;;) {
+		uint16_t s = atomic_load_explicit(&conns[c].irc_solo, memory_order_acquire);
+		if (s == CONN_NONE)
+			conn_turn_take(c);
+		else
+			pthread_mutex_lock(&rooms[s].mu);
+		if (atomic_load_explicit(&conns[c].irc_solo, memory_order_acquire) == s)
+			return s == CONN_NONE ? -1 : s;
+		if (s == CONN_NONE)
+			conn_turn_give(c);
+		else
+			pthread_mutex_unlock(&rooms[s].mu);
+	}
+}
+
+static void irc_unlock_own(uint16_t c, int held)
+{
+	if (held < 0)
+		conn_turn_give(c);
+	else
+		pthread_mutex_unlock(&rooms[held].mu);
+}
+
 /* IRC members get the IRC form of the line: `given`, or one made once for
  * all of them when the first one is met. Their references are taken in
  * one add before the first push, as the other members' are
@@ -99,7 +137,7 @@ static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip,
 			return;         /* not a line IRC shows, or the pool is dry */
 		if (n++ == 0)
 			msg_ref(form, MAX_CONNS);
-		conn_push(c, form);
+		conn_push(c, form, push_mode_in(c, r));
 		mark_batch_add(marks, c, wake);
 	}
 	/* The unused references, and our own when we made the form. */
@@ -126,7 +164,7 @@ void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned 
 	for (uint16_t c = rooms[r].first; c != CONN_NONE; c = conns[c].member_next) {
 		if (c == skip || !live(c))
 			continue;
-		conn_push(c, msg);
+		conn_push(c, msg, PUSH_BARE);
 		mark_batch_add(&marks, c, wake);
 		n--;
 	}
@@ -162,21 +200,27 @@ enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 enum deliver_result deliver_one_in(uint16_t c, int r, uint16_t msg,
 				   enum line_class cls, unsigned *wake)
 {
+	int irc = conns[c].door == DOOR_IRC;
+	int held = r;
+	if (irc && r < 0)
+		held = irc_lock_own(c);
+	enum push_mode mode = !irc ? PUSH_BARE : r < 0 ? PUSH_BARE : push_mode_in(c, r);
+
 	int ok = admit(c, cls, pool_low(), wake);
-	if (ok < 0)
-		return DELIVER_DEFER;
-	if (ok > 0 && conns[c].door == DOOR_IRC) {
+	if (ok > 0 && irc) {
 		uint16_t form = irc_form(c, r >= 0 ? rooms[r].name : NULL, msg);
 		if (form != MSG_NONE) {
-			conn_push(c, form);     /* its one reference is the queue's */
+			conn_push(c, form, mode);   /* its one reference is the queue's */
 			worker_mark(c, wake);
 		}
 	} else if (ok > 0) {
 		msg_ref(msg, 1);
-		conn_push(c, msg);
+		conn_push(c, msg, mode);
 		worker_mark(c, wake);
 	}
-	return DELIVER_OK;
+	if (irc && r < 0)
+		irc_unlock_own(c, held);
+	return ok < 0 ? DELIVER_DEFER : DELIVER_OK;
 }
 
 enum deliver_result deliver_one(uint16_t c, uint16_t msg,

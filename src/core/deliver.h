@@ -36,10 +36,13 @@ void deliver_push_irc(int r, uint16_t irc, unsigned *wake);
 /* deliver_check, then deliver_push. */
 enum deliver_result deliver_room(int r, uint16_t msg, uint16_t skip,
 				 enum line_class cls, unsigned *wake);
-/* To one connection; the caller holds the lock of c's room (if any). */
+/* To one connection. A one-room door's: the caller holds the lock of c's
+ * room (if any). An IRC connection's: the caller holds no room lock (it
+ * may hold chat_mu); the lock that orders c's queue is taken here. */
 enum deliver_result deliver_one(uint16_t c, uint16_t msg,
 				enum line_class cls, unsigned *wake);
-/* The same, for a line of room r (an IRC recipient's form names it). */
+/* The same, for a line of room r, whose lock the caller holds (an IRC
+ * recipient's form names it; c is in r, or has just left it). */
 enum deliver_result deliver_one_in(uint16_t c, int r, uint16_t msg,
 				   enum line_class cls, unsigned *wake);
 /* Free queue entries c may still fill with lines of this class. */

@@ -8,7 +8,7 @@ full table), and ends it with SIGTERM, requiring exit status 0. The
 runner (run()) then fails the scenario on any report the build's checker
 left for that server. `scale` shrinks the volumes for slow builds (TSan,
 valgrind)."""
-import random, re, signal, socket, time
+import random, re, select, signal, socket, time
 
 import hlib
 from hlib import connect, until, sync, read_lines, Sender, rst_close, stop_clean, natlib
@@ -331,8 +331,75 @@ def shutdown_busy(mk, scale):
     stop_clean(s)
 
 
+def irc_rooms(mk, scale):
+    """An IRC connection's queue goes from its one room's lock to taking
+    turns and back (core/conn.h): IRC client t joins and parts a second
+    room again and again, with PINGs between, while natter clients flood
+    both rooms and another sends t private messages, on two workers. t and
+    a watcher in the first room get each of its lines once and in order, t
+    every private message in order, and of the second room's lines only
+    some, in order."""
+    from test_irc import IrcClient
+    s = mk(["--rate", 0, "-w", 2, "--irc", 0]).start()
+    port = int(re.search(r"irc 127\.0\.0\.1:(\d+)", s.stderr()).group(1))
+    na, nb, npm = connect(s), connect(s), connect(s)
+    for c, r in ((na, "a"), (nb, "b")):
+        c.say("/join " + r)
+        until(c, r"= join: you are in %s .*" % r)
+    t, w = IrcClient(s.host, port, "t0"), IrcClient(s.host, port, "w0")
+    for c in (t, w):
+        c.say("JOIN #a")
+        c.until(r" 366 ")
+    m, k = max(50, int(2000 * scale)), max(10, int(400 * scale))
+    senders = [Sender(na, b"".join(b"m a %d\n" % i for i in range(m))),
+               Sender(nb, b"".join(b"m b %d\n" % i for i in range(m))),
+               Sender(npm, b"".join(b"/msg t0 pm %d\n" % i for i in range(m))),
+               Sender(t, b"".join(b"JOIN #b\r\nPART #b\r\nPING :p%d\r\n" % i
+                                  for i in range(k)))]
+    for x in senders:
+        x.start()
+    said = re.compile(r":(\S+?)!\S+ PRIVMSG (\S+) :(?:m [ab]|pm) (\d+)")
+    seen = {(c, key): [] for c in (t, w) for key in ("#a", "#b", "t0")}
+    echoes = {"JOIN": 0, "PART": 0, "PONG": 0}
+    deadline = time.time() + natlib.TIMEOUT * 6
+    while (len(seen[t, "#a"]) < m or len(seen[w, "#a"]) < m or len(seen[t, "t0"]) < m
+           or echoes["PONG"] < k) and time.time() < deadline:
+        for c in (t, w):
+            while b"\n" in c.buf or select.select([c.sock], [], [], 0.05)[0]:
+                line = c.line()
+                if line is None:
+                    raise AssertionError("%s: EOF" % c.nick)
+                mm = said.fullmatch(line)
+                if mm:
+                    want = {"#a": na, "#b": nb, "t0": npm}[mm.group(2)].nick
+                    if mm.group(1) != want:
+                        raise AssertionError("%s got %r" % (c.nick, line))
+                    seen[c, mm.group(2)].append(int(mm.group(3)))
+                elif c is t and re.fullmatch(r":t0!\S+ (JOIN|PART) #b.*", line):
+                    echoes[line.split()[1]] += 1
+                elif c is t and re.fullmatch(r":\S+ PONG \S+ :p\d+", line):
+                    echoes["PONG"] += 1
+                elif c is w and "#b" in line:
+                    raise AssertionError("w0 got a line of #b: %r" % line)
+    for x in senders:
+        x.finish()
+    for c in (t, w):
+        if seen[c, "#a"] != list(range(m)):
+            raise AssertionError("%s: #a lines lost, doubled or out of order: %d of %d"
+                                 % (c.nick, len(seen[c, "#a"]), m))
+    if seen[t, "t0"] != list(range(m)):
+        raise AssertionError("t0: private messages lost or out of order: %d of %d"
+                             % (len(seen[t, "t0"]), m))
+    b = seen[t, "#b"]
+    if b != sorted(set(b)):
+        raise AssertionError("t0: #b lines doubled or out of order")
+    if echoes != {"JOIN": k, "PART": k, "PONG": k}:
+        raise AssertionError("t0: echoes %r, want %d of each" % (echoes, k))
+    stop_clean(s)
+
+
 ALL = [rooms_chat, nick_join_quit, flood, too_slow, garbage, eof_midline,
-       full_table, shutdown_busy]
+       full_table, shutdown_busy, irc_rooms]
 
 
 def run(suite, mk_base, scale, check=None, scenarios=None):
