@@ -117,32 +117,37 @@ static void irc_unlock_own(uint16_t c, int held)
 }
 
 /* IRC members get the IRC form of the line: `given`, or one made once for
- * all of them when the first one is met. Their references are taken in
- * one add before the first push, as the other members' are
- * (deliver_push_as), not one atomic add per IRC recipient on the line
- * their workers are meanwhile releasing. Their number is known only after
- * the walk, so the first push takes MAX_CONNS (more than a room can hold)
- * and the walk's end gives back what was not used, in one subtraction. */
+ * all of them. Their references are taken in one add before the first
+ * push, as the other members' are (deliver_push_as), so they are counted
+ * first. A subtraction after the pushes (giving back a guess) would meet
+ * the line's count while the recipients' workers are releasing it: a
+ * cache line pulled from the other CPU, 2.5% of a mixed room's samples. */
 static void push_irc(int r, uint16_t msg, uint16_t given, uint16_t skip,
 		     struct mark_batch *marks, unsigned *wake)
 {
-	uint16_t form = given;
 	unsigned n = 0;
 
+	for (uint32_t i = rooms[r].irc_first; i != IRCM_NONE; i = room_irc_next(i))
+		n += IRCM_CONN(i) != skip && live(IRCM_CONN(i));
+	if (n == 0)
+		return;
+	uint16_t form = given;
+	if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
+		return;         /* not a line IRC shows, or the pool is dry */
+	/* A form made here comes with one reference: the first push's. */
+	if (n - (given == MSG_NONE) > 0)
+		msg_ref(form, n - (given == MSG_NONE));
 	for (uint32_t i = rooms[r].irc_first; i != IRCM_NONE; i = room_irc_next(i)) {
 		uint16_t c = IRCM_CONN(i);
 		if (c == skip || !live(c))
 			continue;
-		if (form == MSG_NONE && (form = irc_form(CONN_NONE, rooms[r].name, msg)) == MSG_NONE)
-			return;         /* not a line IRC shows, or the pool is dry */
-		if (n++ == 0)
-			msg_ref(form, MAX_CONNS);
 		conn_push(c, form, push_mode_in(c, r));
 		mark_batch_add(marks, c, wake);
+		n--;
 	}
-	/* The unused references, and our own when we made the form. */
+	/* Members cut meanwhile (the stall check runs without this lock). */
 	if (n > 0)
-		msg_unref_n(form, MAX_CONNS - n + (given == MSG_NONE));
+		msg_unref_n(form, n);
 }
 
 void deliver_push_as(int r, uint16_t msg, uint16_t irc, uint16_t skip, unsigned *wake)
