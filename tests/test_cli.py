@@ -98,6 +98,26 @@ def test_writer_named():
             assert re.search(r"io_uring unavailable \([^)]+\): one writev per client", err), err
 
 
+def test_workers_follow_affinity():
+    """Default -w: the CPUs natterd may run on (taskset, a cpuset), at most
+    4, not every CPU the machine has; -w still overrides it."""
+    if not shutil.which("taskset"):
+        raise natlib.Skip("no taskset (util-linux)")
+    cpus = sorted(os.sched_getaffinity(0))
+    cases = [([], min(len(cpus), 4)), (["taskset", "-c", str(cpus[-1])], 1),
+             (["taskset", "-c", str(cpus[-1])], 3, ["-w", "3"])]
+    for case in cases:
+        prefix, want, args = case[0], case[1], case[2] if len(case) > 2 else []
+        srv = Server(TARGET, args)
+        srv.argv = prefix + srv.argv
+        srv.start()
+        try:
+            m = re.search(r"workers (\d+)", srv.stderr())
+            assert m and int(m.group(1)) == want, (prefix, args, srv.stderr())
+        finally:
+            srv.stop()
+
+
 def one_line_between_two(srv, text):
     """Two clients of srv, one line from one to the other; srv stopped
     (exit status 0) after."""

@@ -84,6 +84,9 @@ static unsigned number(const char *s, unsigned lo, unsigned hi, const char *what
 	return v;
 }
 
+/* musl's count is of the CPUs natterd may run on (its affinity mask:
+ * taskset, a cgroup's cpuset, systemd's CPUAffinity=), not all the
+ * machine has; tests/test_cli.py holds it to that. */
 static unsigned cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
