@@ -261,6 +261,7 @@ def test_metrics():
             r'natter_build_info\{version="[^"]+",protocol="natter/1"\} 1': 1,
             r'natter_cuts_total\{reason="too_slow"\} 0': 1,
             r'natter_refusals_total\{reason="full"\} 0': 1,
+            r"natter_full_queue_writes_total 0": 1,
         }
         for pat in want:
             if not re.search(r"(?m)^" + pat + "$", text):
@@ -268,6 +269,41 @@ def test_metrics():
         for l in text.splitlines():
             if not re.fullmatch(r"# (HELP|TYPE) natter_\w+ .+|natter_\w+(\{[^}]*\})? \d+", l):
                 raise AssertionError("not Prometheus text: %r" % l)
+
+
+@test
+def test_full_queues_written_at_once():
+    """A burst fills members' queues (256 lines) before their worker has
+    written them: the worker writes them at once (worker_write_full in
+    loop/flush.c, counted in /metrics) rather than have the line wait.
+    Every member still gets every line once, in each sender's order, and
+    nobody is cut as too slow."""
+    with WebServer(["--rate", "0", "-w", "2"]) as s:
+        cs = natlib.connect_lobby(s, 40)
+        senders, m = cs[:4], 1000
+        sends = {c: b"".join(b"f %s %d\n" % (c.nick.encode(), k) for k in range(m)) for c in senders}
+        want = {c: m * (len(senders) - (c in senders)) for c in cs}
+        got = natlib.pump(sends, want, timeout=natlib.TIMEOUT * 10)
+        for c in cs:
+            seen = {}
+            for line in got[c]:
+                mm = re.fullmatch(r"<(\S+)> f (\S+) (\d+)", line)
+                if not mm or mm.group(1) != mm.group(2):
+                    raise AssertionError("%s got %r" % (c.nick, line))
+                seen.setdefault(mm.group(1), []).append(int(mm.group(3)))
+            if set(seen) != {x.nick for x in senders if x is not c}:
+                raise AssertionError("%s heard %s" % (c.nick, sorted(seen)))
+            for nick, ks in seen.items():
+                if ks != list(range(m)):
+                    raise AssertionError("%s: lines of %s lost, doubled or out of order" % (c.nick, nick))
+        st, _, body = get(s.web, "/metrics")
+        text = body.decode()
+        n = re.search(r"(?m)^natter_full_queue_writes_total (\d+)$", text)
+        print("# full queue writes: %s" % (n and n.group(1)))
+        if st != 200 or not n or int(n.group(1)) == 0:
+            raise AssertionError("no full queue was written at once: %s" % (n and n.group(0)))
+        if not re.search(r'(?m)^natter_cuts_total\{reason="too_slow"\} 0$', text):
+            raise AssertionError("a member was cut:\n%s" % text)
 
 
 @test

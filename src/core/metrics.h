@@ -31,6 +31,7 @@ struct metrics {
 	atomic_ulong refusals[REFUSE_REASONS];
 	atomic_ulong http_requests;
 	atomic_ulong ws_upgrades;
+	atomic_ulong full_queue_writes; /* loop/flush.c: worker_write_full */
 };
 
 extern struct metrics metrics;

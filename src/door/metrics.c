@@ -78,5 +78,7 @@ size_t metrics_render(const struct metrics_figures *f, char *out, size_t size)
 	    f->http_requests);
 	one(&o, "websocket_upgrades_total", "counter", "WebSocket handshakes accepted.",
 	    f->ws_upgrades);
+	one(&o, "full_queue_writes_total", "counter",
+	    "Queues written at once because a room's line found them full.", f->full_queue_writes);
 	return o.len;
 }

@@ -242,6 +242,7 @@ static void gather(struct metrics_figures *f)
 	}
 	f->http_requests = atomic_load(&metrics.http_requests);
 	f->ws_upgrades = atomic_load(&metrics.ws_upgrades);
+	f->full_queue_writes = atomic_load(&metrics.full_queue_writes);
 	f->uptime_s = chat_uptime();
 	f->version = NATTER_VERSION;
 }

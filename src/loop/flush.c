@@ -5,6 +5,7 @@
  * system call was most of the cost of a line to a client at chat pace
  * (docs/benchmark.md, "Sends in one system call"). */
 #include "loop/worker_int.h"
+#include "core/metrics.h"
 #include "core/pool.h"
 #include <string.h>
 
@@ -105,6 +106,7 @@ void worker_write_full(uint16_t c)
 	struct worker *w = &workers[conns[c].worker];
 	struct send_batch *b = &batches[w->id];
 
+	metric_add(&metrics.full_queue_writes);
 	if (w->ring.fd < 0 || flushing) {
 		conn_flush(c);
 		return;
