@@ -551,6 +551,23 @@ def pump(sends=None, reads=(), timeout=None, stop=None, gate=None, per_turn=None
     return got
 
 
+def check_each_sender(nick, lines, tag, senders, m):
+    """What `nick` received from a flood, each line `<SENDER> TAG SENDER K`:
+    every sender in `senders` (nicks), no one else, each with K = 0..m-1
+    once and in order. Raises AssertionError naming what is wrong."""
+    seen = {}
+    for line in lines:
+        mm = re.fullmatch(r"<(\S+)> %s (\S+) (\d+)" % re.escape(tag), line)
+        if not mm or mm.group(1) != mm.group(2):
+            raise AssertionError("%s got %r" % (nick, line))
+        seen.setdefault(mm.group(1), []).append(int(mm.group(3)))
+    if set(seen) != set(senders):
+        raise AssertionError("%s heard %s, want %s" % (nick, sorted(seen), sorted(senders)))
+    for sender, ks in seen.items():
+        if ks != list(range(m)):
+            raise AssertionError("%s: lines of %s lost, doubled or out of order" % (nick, sender))
+
+
 def lines_until(client, pattern, limit=100000, timeout=None):
     """Reads lines until one fully matches pattern; returns (skipped, match)."""
     skipped = []

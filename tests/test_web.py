@@ -285,17 +285,7 @@ def test_full_queues_written_at_once():
         want = {c: m * (len(senders) - (c in senders)) for c in cs}
         got = natlib.pump(sends, want, timeout=natlib.TIMEOUT * 10)
         for c in cs:
-            seen = {}
-            for line in got[c]:
-                mm = re.fullmatch(r"<(\S+)> f (\S+) (\d+)", line)
-                if not mm or mm.group(1) != mm.group(2):
-                    raise AssertionError("%s got %r" % (c.nick, line))
-                seen.setdefault(mm.group(1), []).append(int(mm.group(3)))
-            if set(seen) != {x.nick for x in senders if x is not c}:
-                raise AssertionError("%s heard %s" % (c.nick, sorted(seen)))
-            for nick, ks in seen.items():
-                if ks != list(range(m)):
-                    raise AssertionError("%s: lines of %s lost, doubled or out of order" % (c.nick, nick))
+            natlib.check_each_sender(c.nick, got[c], "f", [x.nick for x in senders if x is not c], m)
         st, _, body = get(s.web, "/metrics")
         text = body.decode()
         n = re.search(r"(?m)^natter_full_queue_writes_total (\d+)$", text)

@@ -46,18 +46,8 @@ def rooms_chat(mk, scale):
     for t in senders:
         t.finish()
     for c in cs:
-        seen = {}
-        for line in got[c]:
-            mm = re.fullmatch(r"<(\S+)> m (\S+) (\d+)", line)
-            if not mm or mm.group(1) != mm.group(2):
-                raise AssertionError("%s got %r" % (c.nick, line))
-            seen.setdefault(mm.group(1), []).append(int(mm.group(3)))
-        mates = {o.nick for o in cs if o is not c and room[o] == room[c]}
-        if set(seen) != mates:
-            raise AssertionError("%s heard %s, room mates are %s" % (c.nick, sorted(seen), sorted(mates)))
-        for nick, ks in seen.items():
-            if ks != list(range(m)):
-                raise AssertionError("%s: lines of %s out of order or lost" % (c.nick, nick))
+        natlib.check_each_sender(c.nick, got[c], "m",
+                                 [o.nick for o in cs if o is not c and room[o] == room[c]], m)
     for i, c in enumerate(cs):
         c.say("/msg %s psst from %s" % (cs[(i + 1) % len(cs)].nick.upper(), c.nick))
     got = read_lines({c: 1 for c in cs})
