@@ -88,7 +88,9 @@ static const char *error_text(enum proto_error e)
 
 void chat_tell(uint16_t c, uint16_t m, unsigned *wake)
 {
-	if (conns[c].room == CONN_NONE) {       /* not in a room: no producers */
+	/* In no room: a one-room door between rooms has no other producers;
+	 * an IRC connection's lock is deliver_one's to take. */
+	if (conns[c].room == CONN_NONE) {
 		if (m != MSG_NONE) {
 			deliver_one(c, m, LINE_EVENT, wake);
 			msg_unref(m);
@@ -101,8 +103,9 @@ void chat_tell(uint16_t c, uint16_t m, unsigned *wake)
 	pthread_mutex_unlock(&rooms[r].mu);
 }
 
-/* The lock that orders c's own queue: its room's; an IRC connection's
- * queue takes turns by itself (conn_push). */
+/* The lock that orders c's own queue: its room's. An IRC connection's
+ * (its solo room's, or its turn) is taken by deliver_one itself
+ * (irc_lock_own in core/deliver.c), so none is taken here for it. */
 static void own_lock(uint16_t c)
 {
 	if (conns[c].room != CONN_NONE)

@@ -1,7 +1,8 @@
 /* The connection table: a static array of slots, one per client, plus the
  * per-connection output queue. A slot belongs to one worker for its whole
  * life; only that worker reads, writes or closes its socket. Other threads
- * only append to its output queue (holding the lock of the slot's room) and
+ * only append to its output queue (holding the lock conn_push names: the
+ * slot's room's, or for an IRC connection in several rooms its turn) and
  * may ask for it to be closed (conn->kill). */
 #ifndef NATTER_CONN_H
 #define NATTER_CONN_H
