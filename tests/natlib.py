@@ -446,6 +446,45 @@ def connect_lobby(server, n, **kw):
     return clients
 
 
+def connect_burst(server, n):
+    """Connects n clients at once, then reads each one's greeting and makes
+    a /stats round trip, so every join is behind them and all start clean.
+    One after another, clients all land on the same worker (the kernel
+    wakes the first idle waiter of the listening socket); a burst spreads
+    them over the workers."""
+    clients = [server.connect(greet=False) for _ in range(n)]
+    for c in clients:
+        m = re.match(r"= welcome: natter/1 on \S+; you are (\S+) in lobby;", c.line() or "")
+        if not m:
+            raise AssertionError("no greeting")
+        c.nick = m.group(1)
+    for c in clients:
+        c.say("/stats")
+    for c in clients:
+        for _ in range(n + 2):
+            line = c.line()
+            if line is None or line.startswith("= stats: "):
+                break
+            if not re.fullmatch(r"-- \S+ (joined lobby|disconnected.*)", line):
+                raise AssertionError("%s: %r before its /stats reply" % (c.nick, line))
+    return clients
+
+
+def worker_loads(pid):
+    """Descriptors each of natterd's epoll instances watches (a worker's
+    clients, plus its listeners and eventfd), from /proc: which worker
+    holds how many clients, seen from outside."""
+    loads = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if "eventpoll" in os.readlink("/proc/%d/fd/%s" % (pid, fd)):
+                with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                    loads.append(sum(1 for l in f if l.startswith("tfd:")))
+        except OSError:
+            pass
+    return sorted(loads)
+
+
 def pump(sends=None, reads=(), timeout=None, stop=None, gate=None, per_turn=None):
     """Writes and reads many sockets at once without blocking on any.
 

@@ -262,6 +262,7 @@ def test_metrics():
             r'natter_cuts_total\{reason="too_slow"\} 0': 1,
             r'natter_refusals_total\{reason="full"\} 0': 1,
             r"natter_full_queue_writes_total 0": 1,
+            r"natter_sleeping_worker_writes_total \d+": 1,
         }
         for pat in want:
             if not re.search(r"(?m)^" + pat + "$", text):
@@ -294,6 +295,43 @@ def test_full_queues_written_at_once():
             raise AssertionError("no full queue was written at once: %s" % (n and n.group(0)))
         if not re.search(r'(?m)^natter_cuts_total\{reason="too_slow"\} 0$', text):
             raise AssertionError("a member was cut:\n%s" % text)
+
+
+@test
+def test_sleeping_worker_writes():
+    """At chat pace (each line sent once the one before reached everyone)
+    a worker often sleeps while another fills its members' queues; that
+    other worker writes them itself (add_for in loop/flush.c, counted in
+    /metrics) instead of waking it. Every member gets every line once and
+    in order."""
+    with WebServer(["--rate", "0", "-w", "2"]) as s:
+        # A burst spreads clients over both workers, but not always: one
+        # worker may take them all (its accepts come first). Then again.
+        base = natlib.worker_loads(s.pid())     # listeners and eventfds
+        for _ in range(12):
+            cs = natlib.connect_burst(s, 24)
+            loads = natlib.worker_loads(s.pid())
+            if len(loads) == 2 and min(n - b for n, b in zip(loads, base)) >= 4:
+                break
+            for c in cs:
+                c.close()
+            deadline = time.time() + natlib.TIMEOUT
+            while natlib.worker_loads(s.pid()) != base and time.time() < deadline:
+                time.sleep(0.01)        # polling /proc: nothing to read instead
+        else:
+            raise AssertionError("12 bursts of 24 clients, never 4 on each worker: %r" % loads)
+        sender, m = cs[0], 40
+        for k in range(m):
+            sender.say("s %s %d" % (sender.nick, k))
+            for c in cs[1:]:
+                line = c.line()
+                if line != "<%s> s %s %d" % (sender.nick, sender.nick, k):
+                    raise AssertionError("%s: line %d is %r" % (c.nick, k, line))
+        st, _, body = get(s.web, "/metrics")
+        n = re.search(r"(?m)^natter_sleeping_worker_writes_total (\d+)$", body.decode())
+        print("# queues written for a sleeping worker: %s of %d" % (n and n.group(1), m * 23))
+        if st != 200 or not n or int(n.group(1)) == 0:
+            raise AssertionError("no queue was written for a sleeping worker: %s" % (n and n.group(0)))
 
 
 @test

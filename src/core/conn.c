@@ -197,6 +197,24 @@ void conn_push(uint16_t idx, uint16_t msg, enum push_mode mode)
 		conn_turn_give(idx);
 }
 
+static atomic_flag write_lock[MAX_CONNS];
+
+int conn_write_try(uint16_t idx)
+{
+	return !atomic_flag_test_and_set_explicit(&write_lock[idx], memory_order_acquire);
+}
+
+void conn_write_take(uint16_t idx)
+{
+	while (!conn_write_try(idx))
+		;
+}
+
+void conn_write_give(uint16_t idx)
+{
+	atomic_flag_clear_explicit(&write_lock[idx], memory_order_release);
+}
+
 unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
 {
 	struct conn *c = &conns[idx];
@@ -219,7 +237,6 @@ unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
 	}
 	g->lines = n;
 	g->tail = (uint16_t)(head + n);
-	c->gathered = n > 0;
 	return n;
 }
 
@@ -228,7 +245,6 @@ enum flush_result conn_written(uint16_t idx, const struct out_gather *g, long w)
 	struct conn *c = &conns[idx];
 	uint16_t head = atomic_load_explicit(&c->out_head, memory_order_relaxed);
 
-	c->gathered = 0;
 	if (g->lines == 0) {
 		atomic_store(&c->wblocked, 0);
 		return FLUSH_DONE;
@@ -271,14 +287,16 @@ enum flush_result conn_flush(uint16_t idx)
 	struct out_gather g = { .iov = iov };
 	long w = 0;
 
-	if (conns[idx].gathered)
-		return FLUSH_PENDING;   /* its batch writes it (loop/flush.c) */
+	if (!conn_write_try(idx))
+		return FLUSH_PENDING;   /* a batch writes it (loop/flush.c) */
 	if (conn_gather(idx, &g, OUTQ_LEN)) {
 		w = writev(conns[idx].fd, iov, (int)g.lines);
 		if (w < 0)
 			w = -errno;
 	}
-	return conn_written(idx, &g, w);
+	enum flush_result fr = conn_written(idx, &g, w);
+	conn_write_give(idx);
+	return fr;
 }
 
 void conn_drop_queue(uint16_t idx)

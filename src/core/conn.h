@@ -1,9 +1,10 @@
 /* The connection table: a static array of slots, one per client, plus the
  * per-connection output queue. A slot belongs to one worker for its whole
- * life; only that worker reads, writes or closes its socket. Other threads
- * only append to its output queue (holding the lock conn_push names: the
- * slot's room's, or for an IRC connection in several rooms its turn) and
- * may ask for it to be closed (conn->kill). */
+ * life; only that worker reads or closes its socket, and makes its
+ * transitions. Other threads append to its output queue (holding the lock
+ * conn_push names: the slot's room's, or for an IRC connection in several
+ * rooms its turn), may ask for it to be closed (conn->kill), and while
+ * its owner sleeps may write its queue (conn_write_try). */
 #ifndef NATTER_CONN_H
 #define NATTER_CONN_H
 #include <stdatomic.h>
@@ -70,7 +71,6 @@ struct conn {
 	uint8_t door;           /* enum door_kind: the door it came in by */
 	uint8_t mid_line;       /* its queue was dropped with a line half written */
 	uint8_t voice;          /* IRC's +v: bit i for its i-th room (room.h: room_bit) */
-	uint8_t gathered;       /* in a send batch: conn_gather done, conn_written not yet */
 	uint16_t room;
 	uint16_t member_prev, member_next;     /* room member list */
 	uint16_t nick_next;     /* nick hash chain */
@@ -126,15 +126,25 @@ void conn_turn_take(uint16_t idx);
 void conn_turn_give(uint16_t idx);
 void conn_set_solo(uint16_t idx, uint16_t room);
 
+/* Who writes c's queue to its socket: whoever holds its write lock. That
+ * is its owner, or another worker that filled the queue while the owner
+ * slept (loop/flush.c, add_for). conn_gather to conn_written, and
+ * conn_drop_queue, run under it; so do the owner's reads of out_off. Held
+ * for one send at most (SEND_WAIT_MS), so the owner may wait for it. */
+int conn_write_try(uint16_t idx);       /* 1: taken */
+void conn_write_take(uint16_t idx);
+void conn_write_give(uint16_t idx);
+
 enum flush_result { FLUSH_DONE, FLUSH_PENDING, FLUSH_ERROR };
-/* Writes what is queued (owner only); one writev per call. While a send
- * batch holds the queue (gathered), it writes nothing: FLUSH_PENDING. */
+/* Writes what is queued (owner only); one writev per call. While its
+ * write lock is held (a send batch has the queue), it writes nothing:
+ * FLUSH_PENDING. */
 enum flush_result conn_flush(uint16_t idx);
 
 /* The same in two steps, for a worker that writes many connections in one
  * system call (loop/uring.h): the first lines of a queue as iovecs, one
- * a line, then what their write returned. Owner only, nothing else
- * between. */
+ * a line, then what their write returned. Under c's write lock, nothing
+ * else between. */
 struct out_gather {
 	uint16_t tail;          /* queue position after the lines gathered */
 	unsigned lines;
@@ -144,7 +154,8 @@ struct out_gather {
 unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap);
 /* w: bytes written, or -errno. The lines written are given back. */
 enum flush_result conn_written(uint16_t idx, const struct out_gather *g, long w);
-/* Drops what is queued (owner only, after the slot left its room). */
+/* Drops what is queued (owner only, holding the write lock; after the
+ * slot left its room, or once it is cut). */
 void conn_drop_queue(uint16_t idx);
 
 void peer_format(const struct peer *p, char *out, size_t size);

@@ -32,6 +32,7 @@ struct metrics {
 	atomic_ulong http_requests;
 	atomic_ulong ws_upgrades;
 	atomic_ulong full_queue_writes; /* loop/flush.c: worker_write_full */
+	atomic_ulong writes_for_sleepers; /* loop/flush.c: add_for */
 };
 
 extern struct metrics metrics;

@@ -80,5 +80,8 @@ size_t metrics_render(const struct metrics_figures *f, char *out, size_t size)
 	    f->ws_upgrades);
 	one(&o, "full_queue_writes_total", "counter",
 	    "Queues written at once because a room's line found them full.", f->full_queue_writes);
+	one(&o, "sleeping_worker_writes_total", "counter",
+	    "Queues written by the worker that filled them, their own worker asleep.",
+	    f->writes_for_sleepers);
 	return o.len;
 }

@@ -16,7 +16,7 @@ struct metrics_figures {
 	unsigned long cuts[CUT_REASONS];
 	unsigned long refusals[REFUSE_REASONS];
 	unsigned long http_requests, ws_upgrades;
-	unsigned long full_queue_writes;
+	unsigned long full_queue_writes, writes_for_sleepers;
 	unsigned long uptime_s;
 	const char *version;
 };

@@ -243,6 +243,7 @@ static void gather(struct metrics_figures *f)
 	f->http_requests = atomic_load(&metrics.http_requests);
 	f->ws_upgrades = atomic_load(&metrics.ws_upgrades);
 	f->full_queue_writes = atomic_load(&metrics.full_queue_writes);
+	f->writes_for_sleepers = atomic_load(&metrics.writes_for_sleepers);
 	f->uptime_s = chat_uptime();
 	f->version = NATTER_VERSION;
 }

@@ -7,11 +7,13 @@
 #include "loop/worker_int.h"
 #include "core/metrics.h"
 #include "core/pool.h"
+#include "door/door.h"
 #include <string.h>
 
 struct send_batch {
 	unsigned n, lines;              /* connections, lines (an iovec each) */
 	uint16_t conn[SEND_BATCH];
+	uint8_t owner[SEND_BATCH];      /* its worker: this one, or one asleep */
 	int fd[SEND_BATCH], res[SEND_BATCH];
 	struct msghdr msg[SEND_BATCH];
 	struct out_gather out[SEND_BATCH];
@@ -34,12 +36,20 @@ static void send_all(struct worker *w, struct send_batch *b, int64_t now, unsign
 	if (!b->n)
 		return;
 	uring_sendmsgs(&w->ring, b->n, b->fd, b->msg, b->res);
-	for (unsigned i = 0; i < b->n; i++)
-		life_flushed(w, b->conn[i], conn_written(b->conn[i], &b->out[i], b->res[i]), now, wake);
+	for (unsigned i = 0; i < b->n; i++) {
+		uint16_t c = b->conn[i];
+		enum flush_result fr = conn_written(c, &b->out[i], b->res[i]);
+		conn_write_give(c);
+		if (b->owner[i] == w->id)
+			life_flushed(w, c, fr, now, wake);
+		else if (fr != FLUSH_DONE)      /* its owner sees to the rest */
+			worker_mark(c, wake);
+	}
 	b->n = b->lines = 0;
 }
 
-/* c's queue into the batch, which has room for it; 0: it was empty. */
+/* c's queue into the batch, which has room for it; 0: it was empty. The
+ * caller holds c's write lock, given back once the batch is sent. */
 static unsigned gather(struct send_batch *b, uint16_t c)
 {
 	unsigned i = b->n;
@@ -51,6 +61,7 @@ static unsigned gather(struct send_batch *b, uint16_t c)
 	b->msg[i].msg_iov = g->iov;
 	b->msg[i].msg_iovlen = g->lines;
 	b->conn[i] = c;
+	b->owner[i] = (uint8_t)conns[c].worker;
 	b->fd[i] = conns[c].fd;
 	b->n++;
 	b->lines += g->lines;
@@ -65,14 +76,68 @@ static void add(struct worker *w, struct send_batch *b, uint16_t c, int64_t now,
 	if (b->n == SEND_BATCH || b->lines + queued > SEND_BATCH_LINES)
 		send_all(w, b, now, wake);
 
+	/* Another worker is writing it (add_for): its dirty bit, set
+	 * again, brings it back next turn. */
+	if (!conn_write_try(c)) {
+		dirty_mark(w->dirty, c);
+		return;
+	}
 	struct out_gather *g = &b->out[b->n];
-	if (!gather(b, c))
-		life_flushed(w, c, conn_written(c, g, 0), now, wake);
+	if (!gather(b, c)) {
+		enum flush_result fr = conn_written(c, g, 0);
+		conn_write_give(c);
+		life_flushed(w, c, fr, now, wake);
+	}
 }
 
-void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
+/* Worker o sleeps, and this turn gave its connections lines: they go in
+ * this worker's batch rather than o being woken. A wake-up is an eventfd
+ * write and, on a virtual machine, a halted CPU to start: with two
+ * workers, most of the latency run's tail (docs/benchmark.md). Only what
+ * needs nothing of o: an OPEN connection, not cut, not blocked, of a door
+ * that renders nothing per connection (the web door's frames read its
+ * connection's state). Everything else, and whatever a write leaves, is
+ * marked for o again, and o woken (send_all); o makes every transition,
+ * as ever. */
+static void add_for(struct worker *w, struct send_batch *b, struct worker *o,
+		    int64_t now, unsigned *wake)
+{
+	unsigned words = (conn_high_water() + WORD_BITS - 1) / WORD_BITS, taken = 0;
+
+	*wake &= ~(1u << o->id);
+	for (unsigned i = 0; i < words; i++) {
+		unsigned long bits = dirty_take(o->dirty, i);
+		while (bits) {
+			uint16_t c = i * WORD_BITS + __builtin_ctzl(bits);
+			bits &= bits - 1;
+			struct conn *k = &conns[c];
+			if (!conn_write_try(c)) {
+				worker_mark(c, wake);
+				continue;
+			}
+			unsigned queued = conn_queued(k);
+			if (k->state != CONN_OPEN || k->worker != o->id || atomic_load(&k->kill) ||
+			    atomic_load(&k->wblocked) || door_get(k->door)->render) {
+				conn_write_give(c);
+				worker_mark(c, wake);
+				continue;
+			}
+			if (b->n == SEND_BATCH || b->lines + queued > SEND_BATCH_LINES)
+				send_all(w, b, now, wake);
+			if (gather(b, c))
+				taken++;
+			else
+				conn_write_give(c);     /* nothing to write: as o would */
+		}
+	}
+	if (taken)
+		atomic_fetch_add_explicit(&metrics.writes_for_sleepers, taken, memory_order_relaxed);
+}
+
+unsigned flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 {
 	struct send_batch *b = &batches[w->id];
+	unsigned queues = 0, lines = 0;
 
 	flushing = 1;
 	b->n = b->lines = 0;
@@ -84,14 +149,21 @@ void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 			if (conns[c].state == CONN_FREE || conns[c].worker != w->id ||
 			    !life_flush_begin(w, c, now, wake))
 				continue;
+			queues++;
+			lines += conn_queued(&conns[c]);
 			if (w->ring.fd >= 0)
 				add(w, b, c, now, wake);
 			else
 				life_flushed(w, c, conn_flush(c), now, wake);
 		}
 	}
+	if (!w->stopping && w->ring.fd >= 0)
+		for (unsigned i = 0; i < nworkers; i++)
+			if (i != w->id && (*wake & (1u << i)) && atomic_load(&workers[i].asleep))
+				add_for(w, b, &workers[i], now, wake);
 	send_all(w, b, now, wake);
 	flushing = 0;
+	return queues ? lines / queues : 0;
 }
 
 /* A queue that fills while its worker delivers (core/deliver.c, admit)
@@ -112,22 +184,30 @@ void worker_write_full(uint16_t c)
 		return;
 	}
 	b->n = b->lines = 0;
-	gather(b, c);
+	if (!conn_write_try(c))
+		return;         /* being written already */
+	if (!gather(b, c))
+		conn_write_give(c);
 	for (unsigned i = 0; i < DIRTY_WORDS && b->n < SEND_BATCH; i++) {
 		unsigned long bits = atomic_load_explicit(&w->dirty[i], memory_order_relaxed);
 		while (bits && b->n < SEND_BATCH) {
 			uint16_t o = i * WORD_BITS + __builtin_ctzl(bits);
 			bits &= bits - 1;
 			struct conn *k = &conns[o];
-			if (o != c && k->state == CONN_OPEN && k->worker == w->id &&
-			    !atomic_load(&k->kill) && !atomic_load(&k->wblocked) && !k->gathered &&
-			    conn_queued(k) >= OUTQ_LEN / 2 && b->lines + conn_queued(k) <= SEND_BATCH_LINES)
-				gather(b, o);
+			if (o == c || k->state != CONN_OPEN || k->worker != w->id ||
+			    atomic_load(&k->kill) || atomic_load(&k->wblocked) ||
+			    conn_queued(k) < OUTQ_LEN / 2 || !conn_write_try(o))
+				continue;
+			if (b->lines + conn_queued(k) > SEND_BATCH_LINES || !gather(b, o))
+				conn_write_give(o);
 		}
 	}
 	if (b->n)
 		uring_sendmsgs(&w->ring, b->n, b->fd, b->msg, b->res);
-	for (unsigned i = 0; i < b->n; i++)
+	for (unsigned i = 0; i < b->n; i++) {
 		conn_written(b->conn[i], &b->out[i], b->res[i]);
+		conn_write_give(b->conn[i]);
+	}
 	b->n = b->lines = 0;
 }
+

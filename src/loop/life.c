@@ -51,13 +51,22 @@ void close_gently(int fd)
 	close(fd);
 }
 
+/* Another worker may be writing c's queue (conn_write_try): waits for its
+ * send, which has a deadline (SEND_WAIT_MS). */
+static void drop_queue(uint16_t c)
+{
+	conn_write_take(c);
+	conn_drop_queue(c);
+	conn_write_give(c);
+}
+
 /* A cut connection takes no more lines (deliveries skip it) and what it
  * holds goes back to the pool at once. Owner only. */
 static void cut(uint16_t c, enum kill_reason why)
 {
 	unsigned char none = KILL_NONE;
 	atomic_compare_exchange_strong(&conns[c].kill, &none, why);
-	conn_drop_queue(c);
+	drop_queue(c);
 }
 
 void mark_dead(uint16_t c)
@@ -125,6 +134,9 @@ static void release(struct worker *w, uint16_t c, const char *why)
 	log_info("disconnect %s %s: %s", peer, k->nick, why);
 	if (k->listed)
 		ready_unlink(w, c);
+	/* Held until the socket is closed: no other worker's send can meet
+	 * a closed (or reused) descriptor. */
+	conn_write_take(c);
 	conn_drop_queue(c);
 	atomic_fetch_and(&w->dirty[c / WORD_BITS], ~(1UL << (c % WORD_BITS)));
 	/* The slot is free before the client sees its close, so a client
@@ -137,6 +149,7 @@ static void release(struct worker *w, uint16_t c, const char *why)
 	atomic_fetch_sub(&metrics.conns[k->door], 1);
 	conn_release(c);
 	close_gently(fd);
+	conn_write_give(c);
 }
 
 /* The one function that changes a connection's state. Returns 1 if c
@@ -289,7 +302,7 @@ int life_flush_begin(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 	if (kill == KILL_DEAD) {
 		/* Its socket failed, but lines it sent before are still handled
 		 * (its input path sees the end); it holds no output meanwhile. */
-		conn_drop_queue(c);
+		drop_queue(c);
 		if (k->state == CONN_DRAINING)
 			life_go(w, c, CONN_FREE, LEAVE_ERROR, now, wake);
 		return 0;
@@ -300,7 +313,7 @@ int life_flush_begin(struct worker *w, uint16_t c, int64_t now, unsigned *wake)
 		else if (k->state == CONN_DRAINING)
 			life_go(w, c, CONN_FREE, LEAVE_TOO_SLOW, now, wake);
 		else
-			conn_drop_queue(c);
+			drop_queue(c);
 		return 0;
 	}
 	return 1;
@@ -329,13 +342,16 @@ void life_flushed(struct worker *w, uint16_t c, enum flush_result fr, int64_t no
 static void check_stalled(uint16_t c, unsigned limit, unsigned *wake)
 {
 	struct conn *k = &conns[c];
-	uint16_t head = atomic_load(&k->out_head);
 
+	if (!conn_write_try(c))
+		return;         /* being written: not stalled */
+	uint16_t head = atomic_load(&k->out_head), off = k->out_off;
+	conn_write_give(c);
 	if (!atomic_load(&k->wblocked) || conn_queued(k) == 0 ||
-	    head != k->tick_head || k->out_off != k->tick_off) {
+	    head != k->tick_head || off != k->tick_off) {
 		k->stalled_ticks = 0;
 		k->tick_head = head;
-		k->tick_off = k->out_off;
+		k->tick_off = off;
 		return;
 	}
 	if (++k->stalled_ticks >= limit)

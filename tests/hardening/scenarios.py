@@ -388,8 +388,48 @@ def irc_rooms(mk, scale):
     stop_clean(s)
 
 
+def sleepers(mk, scale):
+    """Two workers at chat pace: each line is sent once the one before has
+    reached everyone, so a worker is often asleep when another fills its
+    members' queues, and that other writes them itself (loop/flush.c,
+    add_for). Meanwhile clients join and vanish: RST (a socket error, its
+    queue dropped under the write lock), EOF, /quit. Every reader gets
+    every line once, in each sender's order, and only the churn's events
+    besides."""
+    s = mk(["--rate", 0, "-w", 2]).start()
+    readers = natlib.connect_burst(s, 10)       # spread over both workers
+    senders, m = readers[:3], max(12, int(60 * scale))
+    got = {c: [] for c in readers}
+    churn = []
+    for k in range(m * len(senders)):
+        snd = senders[k % len(senders)]
+        line = "p %s %d" % (snd.nick, k // len(senders))
+        snd.say(line)
+        for c in readers:
+            if c is not snd:
+                skipped, match = until(c, r"<\S+> p \S+ \d+")
+                for x in skipped:
+                    if not x.startswith("-- "):
+                        raise AssertionError("%s got %r before %r" % (c.nick, x, match))
+                got[c].append(match)
+        if k % 3 == 0:
+            churn.append(connect(s))
+        if len(churn) > 3:
+            gone = churn.pop(0)
+            if k % 9 == 0:
+                rst_close(gone.sock)
+            elif k % 9 == 3:
+                gone.say("/quit bye")
+                gone.sock.close()
+            else:
+                gone.sock.close()
+    for c in readers:
+        natlib.check_each_sender(c.nick, got[c], "p", [x.nick for x in senders if x is not c], m)
+    stop_clean(s)
+
+
 ALL = [rooms_chat, nick_join_quit, flood, too_slow, garbage, eof_midline,
-       full_table, shutdown_busy, irc_rooms]
+       full_table, shutdown_busy, irc_rooms, sleepers]
 
 
 def run(suite, mk_base, scale, check=None, scenarios=None):
