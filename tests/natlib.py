@@ -448,8 +448,10 @@ def connect_lobby(server, n, **kw):
 
 def connect_burst(server, n):
     """Connects n clients at once, then reads each one's greeting and makes
-    a /stats round trip, so every join is behind them and all start clean
-    (faster than connect_lobby for many clients)."""
+    a /stats round trip, so every join is behind them and all start clean.
+    One after another, clients all land on the same worker (the kernel
+    wakes the first idle waiter of the listening socket); a burst spreads
+    them over the workers."""
     clients = [server.connect(greet=False) for _ in range(n)]
     for c in clients:
         m = re.match(r"= welcome: natter/1 on \S+; you are (\S+) in lobby;", c.line() or "")

@@ -1513,45 +1513,6 @@ def flood(args):
 
 
 @test()
-def clients_spread_over_workers():
-    """Clients that connect one after another are spread over the workers:
-    the kernel wakes the first idle worker for each, and that worker hands
-    the client to one with fewer (loop/handoff.c). Seen from /proc: the
-    descriptors each worker's epoll watches."""
-    with Srv(["-w", 3]) as s:
-        base = natlib.worker_loads(s.server.pid())     # listeners, eventfds
-        if len(base) != 3:
-            raise AssertionError("3 workers, but %d epoll instances" % len(base))
-        cs = natlib.connect_lobby(s.server, 12)
-        s.clients.extend(cs)
-        per = [n - b for n, b in zip(natlib.worker_loads(s.server.pid()), base)]
-        print("# 12 clients one after another on 3 workers: %s" % sorted(per), flush=True)
-        if sorted(per) != [4, 4, 4]:
-            raise AssertionError("clients per worker: %r, want 4 each" % per)
-        cs[0].say("hello")
-        for c in cs[1:]:
-            want(c, "<%s> hello" % cs[0].nick)
-        for c in cs[:6]:
-            c.close()
-        for c in cs[6:]:
-            for k in range(6):
-                want_re(c, r"-- \S+ disconnected")
-        # their slots are released just after the room hears of it;
-        # nothing to read says when: /proc is polled, with a deadline
-        deadline = time.time() + natlib.TIMEOUT
-        while sum(natlib.worker_loads(s.server.pid())) != sum(base) + 6:
-            if time.time() > deadline:
-                raise AssertionError("the 6 that left are still watched: %r"
-                                     % natlib.worker_loads(s.server.pid()))
-            time.sleep(0.01)
-        more = natlib.connect_lobby(s.server, 6)
-        s.clients.extend(more)
-        per = [n - b for n, b in zip(natlib.worker_loads(s.server.pid()), base)]
-        if max(per) - min(per) > 1:
-            raise AssertionError("after 6 left and 6 came: %r" % per)
-
-
-@test()
 def thousand_clients():
     n = 1000
     natlib.raise_fd_limit(n * 2 + 100)

@@ -26,7 +26,6 @@
 #define OUTQ_EVENT_RESERVE 16   /* queue slots only server events may use */
 #define OUTQ_LOW_POOL 16        /* lines a blocked client may hold while the pool runs low */
 #define MAX_WORKERS 16
-#define HANDOFF_MAX 32          /* accepted clients waiting for the worker they were handed to */
 #define RELEASE_SLOTS 1024      /* a worker's written lines, released per turn (power of 2) */
 #define DEFAULT_WORKERS_CAP 4   /* default -w: CPUs, at most this */
 #define DEFAULT_PORT 8080

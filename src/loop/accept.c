@@ -114,23 +114,22 @@ static int refuse_with_reserve(int lfd, enum door_kind door)
 	return done;
 }
 
-void accept_admit(struct worker *w, int fd, const struct peer *p, unsigned door,
-		  int64_t now, unsigned *wake)
+static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss,
+		  enum door_kind door, int64_t now, unsigned *wake)
 {
+	struct peer p;
 	char name[64], line[96];
 
-	peer_format(p, name, sizeof name);
-	if (!allow_match(wcfg.allow, p->family, p->addr)) {
+	peer_of(ss, &p);
+	peer_format(&p, name, sizeof name);
+	if (!allow_match(wcfg.allow, p.family, p.addr)) {
 		log_info("refused %s: not in --allow", name);
 		metric_add(&metrics.refusals[REFUSE_ALLOW]);
-		atomic_fetch_sub(&w->clients, 1);
 		close(fd);
 		return;
 	}
 	enum alloc_refusal why;
-	uint16_t c = conn_alloc(fd, w->id, p, door, wcfg.max_per_ip, &why);
-	if (c == CONN_NONE)
-		atomic_fetch_sub(&w->clients, 1);
+	uint16_t c = conn_alloc(fd, w->id, &p, door, wcfg.max_per_ip, &why);
 	if (c == CONN_NONE && why == ALLOC_PER_PEER) {
 		log_info("refused %s: --max-per-ip %u reached", name, wcfg.max_per_ip);
 		metric_add(&metrics.refusals[REFUSE_PER_IP]);
@@ -154,7 +153,6 @@ void accept_admit(struct worker *w, int fd, const struct peer *p, unsigned door,
 		log_error("epoll_ctl: %s", strerror(errno));
 		close(fd);
 		conn_release(c);
-		atomic_fetch_sub(&w->clients, 1);
 		return;
 	}
 	k->last_input_ms = k->refill_ms = now;
@@ -173,16 +171,7 @@ void accept_some(struct worker *w, const struct listener *l, int64_t now, unsign
 		socklen_t len = sizeof ss;
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			struct peer p;
-			peer_of(&ss, &p);
-			struct worker *to = handoff_pick(w);    /* handoff.c: why */
-			if (to != w && handoff_give(to, fd, &p, l->door))
-				continue;
-			if (to != w) {          /* its inbox is full: kept here */
-				atomic_fetch_sub(&to->clients, 1);
-				atomic_fetch_add(&w->clients, 1);
-			}
-			accept_admit(w, fd, &p, l->door, now, wake);
+			admit(w, fd, &ss, l->door, now, wake);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)

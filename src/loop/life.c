@@ -147,7 +147,6 @@ static void release(struct worker *w, uint16_t c, const char *why)
 	if (d->close)
 		d->close(c);
 	atomic_fetch_sub(&metrics.conns[k->door], 1);
-	atomic_fetch_sub(&w->clients, 1);
 	conn_release(c);
 	close_gently(fd);
 	conn_write_give(c);

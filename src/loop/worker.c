@@ -253,7 +253,6 @@ static void *worker_main(void *arg)
 					worker_mark(tag, &wake);
 			}
 		}
-		handoff_take(w, now, &wake);
 		if (atomic_load(&stopping)) {
 			if (shutting_down(w, now, &wake)) {
 				msg_release_flush();
@@ -291,7 +290,6 @@ int workers_start(unsigned n, const struct listener *ls, unsigned nls,
 	listeners = ls;
 	nlisteners = nls;
 	nworkers = n;
-	handoff_init();
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, THREAD_STACK);
 	for (unsigned i = 0; i < n; i++) {

@@ -1,7 +1,6 @@
 /* Worker threads: a fixed pool, each with its own epoll over the
  * connections it owns. Every worker accepts from the shared listeners
- * (EPOLLEXCLUSIVE), so the thread count never depends on the clients, and
- * hands a client to a worker with fewer (loop/handoff.c). */
+ * (EPOLLEXCLUSIVE), so the thread count never depends on the clients. */
 #ifndef NATTER_WORKER_H
 #define NATTER_WORKER_H
 #include <stdint.h>

@@ -29,7 +29,6 @@ struct worker {
 	int epfd, evfd;
 	atomic_int wake_pending;
 	atomic_int asleep;      /* in an epoll_wait that may block */
-	atomic_uint clients;    /* connections it owns, and those handed to it */
 	atomic_uint heartbeat_s;
 	atomic_ulong dirty[DIRTY_WORDS];        /* connections with output */
 	uint16_t ready_head, ready_tail;        /* connections with input */
@@ -99,18 +98,4 @@ enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, unsigned
 /* accept.c */
 void listeners_watch(struct worker *w, int on);
 void accept_some(struct worker *w, const struct listener *l, int64_t now, unsigned *wake);
-/* The checks at the boundary and the start of c's life, on worker w,
- * which counted fd in its clients already (handoff_pick). */
-void accept_admit(struct worker *w, int fd, const struct peer *p, unsigned door,
-		  int64_t now, unsigned *wake);
-
-/* handoff.c: spreading clients over the workers */
-void handoff_init(void);
-/* The worker to own a client w just accepted: w, or one with fewer
- * clients; counted in its clients from now on. */
-struct worker *handoff_pick(struct worker *w);
-/* fd into worker to's inbox, and to woken; 0: the inbox is full. */
-int handoff_give(struct worker *to, int fd, const struct peer *p, unsigned door);
-/* Admits what was handed to w; at the start of its turn. */
-void handoff_take(struct worker *w, int64_t now, unsigned *wake);
 #endif

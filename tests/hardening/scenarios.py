@@ -397,7 +397,7 @@ def sleepers(mk, scale):
     every line once, in each sender's order, and only the churn's events
     besides."""
     s = mk(["--rate", 0, "-w", 2]).start()
-    readers = natlib.connect_burst(s, 10)       # spread over both (loop/handoff.c)
+    readers = natlib.connect_burst(s, 10)       # spread over both workers
     senders, m = readers[:3], max(12, int(60 * scale))
     got = {c: [] for c in readers}
     churn = []
