@@ -28,7 +28,7 @@ $(TEST_BUILD)/natterd-smallpool: $(NATTERD_SRCS) $(SERVER_HDRS)
 	$(Q)musl-gcc $(filter-out -DMAX_MSGS=%,$(HOST_TEST_CFLAGS)) -DMAX_MSGS=300 -static -pthread \
 		$(filter src/%.c,$^) -o $@
 
-# natterd with the invariant sweep of loop/life.c (NATTER_CHECKS), as the
+# natterd with the invariant sweep of loop/life_check.c (NATTER_CHECKS), as the
 # release build otherwise: for tests/test_life.py.
 test-builds:: $(TEST_BUILD)/natterd-checks
 $(TEST_BUILD)/natterd-checks: $(NATTERD_SRCS) $(SERVER_HDRS)
