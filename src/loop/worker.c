@@ -193,7 +193,7 @@ static int shutting_down(struct worker *w, int64_t now, unsigned *wake)
  * that keeps up with a flood writes as soon as it has read, so its sends
  * stay smaller than the queues could make them: 92 lines a send in the
  * 100-client fan-out, against 120 when it reads once more first, and on
- * this machine a send costs about as much as 70 lines' copies
+ * this machine a send costs about as much as copying 250 lines
  * (docs/benchmark.md). At chat pace the last flush found a line or two a
  * queue: output is never held. */
 static int hold_output(struct worker *w, int read_input)
