@@ -288,7 +288,7 @@ enum flush_result conn_flush(uint16_t idx)
 	long w = 0;
 
 	if (!conn_write_try(idx))
-		return FLUSH_PENDING;   /* a batch writes it (loop/flush.c) */
+		return FLUSH_BUSY;      /* a batch writes it (loop/flush.c) */
 	if (conn_gather(idx, &g, OUTQ_LEN)) {
 		w = writev(conns[idx].fd, iov, (int)g.lines);
 		if (w < 0)

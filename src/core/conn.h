@@ -135,10 +135,12 @@ int conn_write_try(uint16_t idx);       /* 1: taken */
 void conn_write_take(uint16_t idx);
 void conn_write_give(uint16_t idx);
 
-enum flush_result { FLUSH_DONE, FLUSH_PENDING, FLUSH_ERROR };
+/* FLUSH_BUSY: another holds the write lock; nothing was done, and the
+ * caller marks the connection to come back to it. */
+enum flush_result { FLUSH_DONE, FLUSH_PENDING, FLUSH_ERROR, FLUSH_BUSY };
 /* Writes what is queued (owner only); one writev per call. While its
  * write lock is held (a send batch has the queue), it writes nothing:
- * FLUSH_PENDING. */
+ * FLUSH_BUSY. */
 enum flush_result conn_flush(uint16_t idx);
 
 /* The same in two steps, for a worker that writes many connections in one

@@ -52,12 +52,6 @@
 #define SEND_BATCH 64           /* connections one io_uring_enter writes */
 #define SEND_BATCH_LINES (8 * OUTQ_LEN) /* lines in one batch */
 #define SEND_WAIT_MS 500        /* its sends complete within the call; past this, cancelled */
-/* Under a flood a worker reads what else has come before it writes, so
- * each send carries more lines (loop/worker.c, hold_output): only after a
- * flush that found queues this deep on average, and for at most this many
- * turns that read input. At chat pace queues hold a line or two: never. */
-#define HOLD_DEPTH 16           /* lines per queue written by the last flush */
-#define HOLD_TURNS 2            /* turns output may wait for more input */
 /* The web door (HTTP and WebSocket). */
 #define DEFAULT_WEB_PORT 8081
 #define HTTP_HEAD_MAX 4096      /* bytes of a request head; more: 431 */

@@ -134,10 +134,9 @@ static void add_for(struct worker *w, struct send_batch *b, struct worker *o,
 		atomic_fetch_add_explicit(&metrics.writes_for_sleepers, taken, memory_order_relaxed);
 }
 
-unsigned flush_dirty(struct worker *w, int64_t now, unsigned *wake)
+void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 {
 	struct send_batch *b = &batches[w->id];
-	unsigned queues = 0, lines = 0;
 
 	flushing = 1;
 	b->n = b->lines = 0;
@@ -149,12 +148,15 @@ unsigned flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 			if (conns[c].state == CONN_FREE || conns[c].worker != w->id ||
 			    !life_flush_begin(w, c, now, wake))
 				continue;
-			queues++;
-			lines += conn_queued(&conns[c]);
-			if (w->ring.fd >= 0)
+			if (w->ring.fd >= 0) {
 				add(w, b, c, now, wake);
+				continue;
+			}
+			enum flush_result fr = conn_flush(c);
+			if (fr == FLUSH_BUSY)   /* as in add() */
+				dirty_mark(w->dirty, c);
 			else
-				life_flushed(w, c, conn_flush(c), now, wake);
+				life_flushed(w, c, fr, now, wake);
 		}
 	}
 	if (!w->stopping && w->ring.fd >= 0)
@@ -163,7 +165,6 @@ unsigned flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 				add_for(w, b, &workers[i], now, wake);
 	send_all(w, b, now, wake);
 	flushing = 0;
-	return queues ? lines / queues : 0;
 }
 
 /* A queue that fills while its worker delivers (core/deliver.c, admit)

@@ -134,10 +134,13 @@ static void release(struct worker *w, uint16_t c, const char *why)
 	log_info("disconnect %s %s: %s", peer, k->nick, why);
 	if (k->listed)
 		ready_unlink(w, c);
-	/* Held until the socket is closed: no other worker's send can meet
-	 * a closed (or reused) descriptor. */
-	conn_write_take(c);
-	conn_drop_queue(c);
+	/* A send of another worker's (flush.c, add_for) holds the write lock;
+	 * once we have had it, none can start: c is not OPEN now (its life
+	 * ended in LEAVING, DRAINING or NEW; at shutdown no worker writes for
+	 * another), so the descriptor closed below is never sent to. The lock
+	 * is not held past here: the slot may be reused at once, and its new
+	 * owner must find the lock free. */
+	drop_queue(c);
 	atomic_fetch_and(&w->dirty[c / WORD_BITS], ~(1UL << (c % WORD_BITS)));
 	/* The slot is free before the client sees its close, so a client
 	 * that connects as soon as it does finds room. */
@@ -149,7 +152,6 @@ static void release(struct worker *w, uint16_t c, const char *why)
 	atomic_fetch_sub(&metrics.conns[k->door], 1);
 	conn_release(c);
 	close_gently(fd);
-	conn_write_give(c);
 }
 
 /* The one function that changes a connection's state. Returns 1 if c

@@ -188,24 +188,6 @@ static int shutting_down(struct worker *w, int64_t now, unsigned *wake)
 	return 1;
 }
 
-/* 1: this turn's output waits for the next turn's input (bounded, and
- * the next epoll_wait does not block: its output is dirty). A worker
- * that keeps up with a flood writes as soon as it has read, so its sends
- * stay smaller than the queues could make them: 92 lines a send in the
- * 100-client fan-out, against 120 when it reads once more first, and on
- * this machine a send costs about as much as copying 250 lines
- * (docs/benchmark.md). At chat pace the last flush found a line or two a
- * queue: output is never held. */
-static int hold_output(struct worker *w, int read_input)
-{
-	if (read_input && w->flush_depth >= HOLD_DEPTH && w->held < HOLD_TURNS) {
-		w->held++;
-		return 1;
-	}
-	w->held = 0;
-	return 0;
-}
-
 static int next_timeout(struct worker *w, int64_t now)
 {
 	int64_t due = w->next_tick_ms;
@@ -232,7 +214,7 @@ static void *worker_main(void *arg)
 		atomic_store(&w->asleep, timeout != 0);
 		int n = epoll_wait(w->epfd, ev, EVENTS_PER_TURN, timeout);
 		atomic_store(&w->asleep, 0);
-		unsigned wake = 0, read_input = 0;
+		unsigned wake = 0;
 		now = now_ms();
 		w->resume_ms = now + TICK_MS;
 		for (int i = 0; i < n; i++) {
@@ -260,14 +242,9 @@ static void *worker_main(void *arg)
 				break;
 			}
 		} else {
-			read_input = w->ready_head != CONN_NONE;
 			run_ready(w, now, &wake);
 		}
-		if (!hold_output(w, read_input)) {
-			unsigned depth = flush_dirty(w, now, &wake);
-			if (depth)
-				w->flush_depth = depth;
-		}
+		flush_dirty(w, now, &wake);
 		msg_release_flush();    /* what this turn's writes gave back */
 		workers_wake(wake);
 		if (w->accept_paused && now >= w->accept_resume_ms && !w->stopping) {

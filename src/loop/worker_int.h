@@ -37,8 +37,6 @@ struct worker {
 	int64_t accept_resume_ms, stop_deadline_ms, next_tick_ms, resume_ms;
 	int64_t emfile_logged_ms;
 	struct uring ring;      /* fd -1: every write a writev */
-	unsigned flush_depth;   /* lines per queue the last flush found */
-	unsigned held;          /* turns output waited for more input */
 };
 
 
@@ -88,9 +86,8 @@ static inline void life_check(struct worker *w, uint16_t c, int64_t now)
 
 /* flush.c: writes the queued output of every connection marked dirty */
 /* Writes the dirty connections, and what this turn gave the connections
- * of sleeping workers (flush.c, add_for); returns the lines per own queue
- * it found (0: none to write). */
-unsigned flush_dirty(struct worker *w, int64_t now, unsigned *wake);
+ * of sleeping workers (flush.c, add_for). */
+void flush_dirty(struct worker *w, int64_t now, unsigned *wake);
 
 /* input.c: reading, framing, rate limit */
 enum input_result conn_input(struct worker *w, uint16_t c, int64_t now, unsigned *wake);
