@@ -493,6 +493,49 @@ def ping_pong_never_waits_for_the_next_line():
 
 
 @test
+def copied_runs_arrive_whole_through_partial_writes():
+    """A queue goes to the kernel as runs of lines copied end to end, the
+    longest lines on their own (loop/flush.c, join_lines), and a partial
+    write ends anywhere in a run. A feeder sends 200 lines of 1 to 510
+    bytes while the reader (natterd's send buffer 4 KiB) reads nothing;
+    then the reader takes them 100 bytes at a time: every line whole,
+    once, in order."""
+    with Srv(["-w", "2", "--rate", "0"], env={"NATTER_TEST_SNDBUF": "4096"}) as srv:
+        reader, feeder = srv.conn(), srv.conn()
+        join(reader, "runs")
+        join(feeder, "runs")
+        reader.expect(r"-- %s joined runs" % re.escape(feeder.nick))
+        sizes = [1 + (i * 97) % 510 for i in range(200)]
+        want = []
+        for i, n in enumerate(sizes):
+            head = "%d:" % i           # unique, and at least the line's first bytes
+            text = (head + chr(ord("a") + i % 26) * n)[:max(n, len(head))]
+            feeder.say(text)
+            want.append("<%s> %s" % (feeder.nick, text))
+        feeder.say("/stats")          # all 200 were read by natterd once this answers
+        feeder.expect(r"= stats: .*", timeout=10)
+        sock = reader.sock
+        sock.settimeout(10)
+        buf = reader.buf
+        got = []
+        while len(got) < len(want):
+            data = sock.recv(100)
+            if not data:
+                raise AssertionError("reader closed after %d of %d lines" % (len(got), len(want)))
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                line = line.decode()
+                if line.startswith("<%s> " % feeder.nick):
+                    got.append(line)
+        for i, (g, w) in enumerate(zip(got, want)):
+            if g != w:
+                raise AssertionError("line %d: got %r, want %r" % (i, g[:60], w[:60]))
+        print("# 200 lines of 1-510 bytes, %d bytes, through a 4 KiB send buffer: all whole"
+              % sum(len(w) + 1 for w in want))
+
+
+@test
 def release_build_has_no_peek_and_no_sweep():
     """The release build holds neither the old quiet-client peek, nor the
     invariant sweep, nor any test hook (src/util/testhook.h)."""

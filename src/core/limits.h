@@ -48,10 +48,21 @@
  * largest thing on it. */
 #define THREAD_STACK (64 * 1024)
 /* Output of many connections in one system call (loop/flush.c). A batch
- * is static, one per worker: an iovec a line, 37 KiB in all on 64-bit. */
+ * is static, one per worker: two iovecs a line (what is counted, what is
+ * sent), 69 KiB in all on 64-bit, and the copy bytes below. */
 #define SEND_BATCH 64           /* connections one io_uring_enter writes */
 #define SEND_BATCH_LINES (8 * OUTQ_LEN) /* lines in one batch */
 #define SEND_WAIT_MS 500        /* its sends complete within the call; past this, cancelled */
+/* Short lines of a batch are copied end to end into the worker's copy
+ * bytes, so a queue goes to the kernel as a few long pieces rather than
+ * an iovec a line: the kernel's cost per piece was a quarter of a 100-line
+ * send, and with it 27% of the IRC door's fan-out samples fell to 6.5%
+ * (docs/benchmark.md, "Lines copied end to end"). A full batch of lines
+ * of up to 128 bytes (a chat line in IRC's form) fits; once the bytes
+ * are used up, a batch's further lines go as they are. Pages a worker
+ * never fills stay out of RSS. */
+#define SEND_COPY_BYTES (SEND_BATCH_LINES * 128)        /* 256 KiB a worker */
+#define SEND_COPY_LINE 512      /* longer lines go as they are */
 /* The web door (HTTP and WebSocket). */
 #define DEFAULT_WEB_PORT 8081
 #define HTTP_HEAD_MAX 4096      /* bytes of a request head; more: 431 */

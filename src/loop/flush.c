@@ -12,12 +12,15 @@
 
 struct send_batch {
 	unsigned n, lines;              /* connections, lines (an iovec each) */
+	unsigned pieces, copied;        /* wire iovecs, copy bytes used */
 	uint16_t conn[SEND_BATCH];
 	uint8_t owner[SEND_BATCH];      /* its worker: this one, or one asleep */
 	int fd[SEND_BATCH], res[SEND_BATCH];
 	struct msghdr msg[SEND_BATCH];
 	struct out_gather out[SEND_BATCH];
-	struct iovec iov[SEND_BATCH_LINES];
+	struct iovec iov[SEND_BATCH_LINES];     /* a line each: what conn_written counts */
+	struct iovec wire[SEND_BATCH_LINES];    /* what is sent: runs of lines copied */
+	char copy[SEND_COPY_BYTES];
 };
 
 /* A whole queue fits an empty batch (and one sendmsg: core/conn.c checks
@@ -30,6 +33,42 @@ _Static_assert(SEND_BATCH_LINES >= OUTQ_LEN, "a queue must fit a batch");
  * worker never fills stay out of RSS. */
 static struct send_batch batches[MAX_WORKERS];
 static __thread int flushing;   /* in flush_dirty: its batch is in use */
+
+static void batch_reset(struct send_batch *b)
+{
+	b->n = b->lines = b->pieces = b->copied = 0;
+}
+
+/* The wire form of n lines: runs of short lines copied end to end into
+ * the batch's bytes, one iovec a run; long lines, and every line once the
+ * bytes are used up, as they are. The copies stay put until the batch is
+ * sent, as the pool lines they came from would. */
+static unsigned join_lines(struct send_batch *b, const struct iovec *line, unsigned n,
+			   struct iovec *wire)
+{
+	unsigned k = 0;
+	int joining = 0;        /* wire[k - 1] is a run in b->copy */
+
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = line[i].iov_len;
+		if (len > SEND_COPY_LINE || len > SEND_COPY_BYTES - b->copied) {
+			wire[k++] = line[i];
+			joining = 0;
+			continue;
+		}
+		char *to = b->copy + b->copied;
+		memcpy(to, line[i].iov_base, len);
+		b->copied += len;
+		if (joining) {
+			wire[k - 1].iov_len += len;
+		} else {
+			wire[k].iov_base = to;
+			wire[k++].iov_len = len;
+			joining = 1;
+		}
+	}
+	return k;
+}
 
 static void send_all(struct worker *w, struct send_batch *b, int64_t now, unsigned *wake)
 {
@@ -45,7 +84,7 @@ static void send_all(struct worker *w, struct send_batch *b, int64_t now, unsign
 		else if (fr != FLUSH_DONE)      /* its owner sees to the rest */
 			worker_mark(c, wake);
 	}
-	b->n = b->lines = 0;
+	batch_reset(b);
 }
 
 /* c's queue into the batch, which has room for it; 0: it was empty. The
@@ -58,8 +97,9 @@ static unsigned gather(struct send_batch *b, uint16_t c)
 	if (!conn_gather(c, g, SEND_BATCH_LINES - b->lines))
 		return 0;
 	memset(&b->msg[i], 0, sizeof b->msg[i]);
-	b->msg[i].msg_iov = g->iov;
-	b->msg[i].msg_iovlen = g->lines;
+	b->msg[i].msg_iov = b->wire + b->pieces;
+	b->msg[i].msg_iovlen = join_lines(b, g->iov, g->lines, b->wire + b->pieces);
+	b->pieces += b->msg[i].msg_iovlen;
 	b->conn[i] = c;
 	b->owner[i] = (uint8_t)conns[c].worker;
 	b->fd[i] = conns[c].fd;
@@ -102,7 +142,7 @@ static void add(struct worker *w, struct send_batch *b, uint16_t c, int64_t now,
 static void add_for(struct worker *w, struct send_batch *b, struct worker *o,
 		    int64_t now, unsigned *wake)
 {
-	unsigned words = (conn_high_water() + WORD_BITS - 1) / WORD_BITS, taken = 0;
+	unsigned words = dirty_words(), taken = 0;
 
 	*wake &= ~(1u << o->id);
 	for (unsigned i = 0; i < words; i++) {
@@ -139,8 +179,8 @@ void flush_dirty(struct worker *w, int64_t now, unsigned *wake)
 	struct send_batch *b = &batches[w->id];
 
 	flushing = 1;
-	b->n = b->lines = 0;
-	for (unsigned i = 0; i < DIRTY_WORDS; i++) {
+	batch_reset(b);
+	for (unsigned i = 0, words = dirty_words(); i < words; i++) {
 		unsigned long bits = dirty_take(w->dirty, i);
 		while (bits) {
 			uint16_t c = i * WORD_BITS + __builtin_ctzl(bits);
@@ -184,12 +224,12 @@ void worker_write_full(uint16_t c)
 		conn_flush(c);
 		return;
 	}
-	b->n = b->lines = 0;
+	batch_reset(b);
 	if (!conn_write_try(c))
 		return;         /* being written already */
 	if (!gather(b, c))
 		conn_write_give(c);
-	for (unsigned i = 0; i < DIRTY_WORDS && b->n < SEND_BATCH; i++) {
+	for (unsigned i = 0, words = dirty_words(); i < words && b->n < SEND_BATCH; i++) {
 		unsigned long bits = atomic_load_explicit(&w->dirty[i], memory_order_relaxed);
 		while (bits && b->n < SEND_BATCH) {
 			uint16_t o = i * WORD_BITS + __builtin_ctzl(bits);
@@ -209,6 +249,6 @@ void worker_write_full(uint16_t c)
 		conn_written(b->conn[i], &b->out[i], b->res[i]);
 		conn_write_give(b->conn[i]);
 	}
-	b->n = b->lines = 0;
+	batch_reset(b);
 }
 

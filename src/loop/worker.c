@@ -127,7 +127,7 @@ static void run_ready(struct worker *w, int64_t now, unsigned *wake)
 
 static int any_dirty(struct worker *w)
 {
-	for (unsigned i = 0; i < DIRTY_WORDS; i++)
+	for (unsigned i = 0, words = dirty_words(); i < words; i++)
 		if (atomic_load_explicit(&w->dirty[i], memory_order_relaxed))
 			return 1;
 	return 0;
