@@ -196,9 +196,8 @@ enum chat_result chat_say_in(uint16_t c, int r, const struct action *a, int acti
 			     int notice, unsigned *wake)
 {
 	struct conn *k = &conns[c];
-	uint16_t m = action ?
-		msg_printf(0, "* %s %.*s", k->nick, (int)a->text_len, a->text) :
-		msg_printf(0, "<%s> %.*s", k->nick, (int)a->text_len, a->text);
+	uint16_t m = action ? msg_said(0, "* ", k->nick, " ", a->text, a->text_len) :
+			      msg_said(0, "<", k->nick, "> ", a->text, a->text_len);
 	if (m == MSG_NONE)
 		return CHAT_DEFER;      /* pool dry: read no more from c for now */
 	/* An IRC NOTICE is a message to natter, a NOTICE to IRC members. */
@@ -234,7 +233,7 @@ static enum chat_result private_msg(uint16_t c, const struct action *a, unsigned
 		reply_error_fmt(c, ERR_NO_SUCH_NICK, "%.*s is not connected", a->arg, a->arg_len, wake);
 		return CHAT_OK;
 	}
-	uint16_t m = msg_printf(0, "*%s* %.*s", conns[c].nick, (int)a->text_len, a->text);
+	uint16_t m = msg_said(0, "*", conns[c].nick, "* ", a->text, a->text_len);
 	if (m == MSG_NONE) {
 		res = CHAT_DEFER;
 	} else {

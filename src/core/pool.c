@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static struct msg msgs[MAX_MSGS];
 static uint16_t free_head;
@@ -61,6 +62,28 @@ uint16_t msg_printf(int urgent, const char *fmt, ...)
 		n = sizeof m->text - 2;    /* callers size their lines; a guard */
 	m->text[n++] = '\n';
 	m->len = n;
+	return idx;
+}
+
+uint16_t msg_said(int urgent, const char *before, const char *nick, const char *after,
+		  const char *text, size_t len)
+{
+	uint16_t idx = msg_alloc(urgent);
+	if (idx == MSG_NONE)
+		return idx;
+	struct msg *m = &msgs[idx];
+	const char *piece[] = { before, nick, after };
+	size_t n = 0, cap = sizeof m->text - 2;     /* a guard, as msg_printf's */
+
+	for (unsigned i = 0; i < 3; i++)
+		for (const char *p = piece[i]; *p && n < cap; p++)
+			m->text[n++] = *p;
+	if (len > cap - n)
+		len = cap - n;
+	memcpy(m->text + n, text, len);
+	n += len;
+	m->text[n++] = '\n';
+	m->len = (uint16_t)n;
 	return idx;
 }
 

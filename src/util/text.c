@@ -37,6 +37,10 @@ enum text_fault text_check(const char *str, size_t len)
 	int control = 0;
 
 	for (size_t i = 0; i < len;) {
+		if (s[i] >= 0x20 && s[i] < 0x7f) {     /* printable ASCII: most text */
+			i++;
+			continue;
+		}
 		size_t n = utf8_seq(s + i, len - i);
 		if (n == 0)
 			return TEXT_BAD_UTF8;

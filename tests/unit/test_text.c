@@ -46,6 +46,10 @@ void test_utf8_invalid(void)
 void test_controls(void)
 {
 	CHECK(text_check("a\0b", 3) == TEXT_BAD_CHAR);
+	/* the edges of the printable ASCII fast path */
+	CHECK(T(" ~") == TEXT_OK);
+	CHECK(T("a\x7f") == TEXT_BAD_CHAR);
+	CHECK(T("\x1fz") == TEXT_BAD_CHAR);
 	CHECK(T("\x1b[2J") == TEXT_BAD_CHAR);
 	CHECK(T("cr\rinside") == TEXT_BAD_CHAR);
 	CHECK(T("del\x7f") == TEXT_BAD_CHAR);
