@@ -1,6 +1,7 @@
 /* The IRC door: lines framed as the line door frames them (line.c),
  * parsed by irc_parse.c; registration (CAP, NICK, USER), PING/PONG and
- * QUIT here, the other commands in irc_cmd.c. Per-slot state is static
+ * QUIT here, the other commands in irc_cmd.c (queries: irc_query.c;
+ * MODE and OPER: irc_mode.c). Per-slot state is static
  * and written only by the slot's worker. */
 #include "door/irc.h"
 #include "door/frame.h"

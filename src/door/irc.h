@@ -42,6 +42,18 @@ void irc_welcome(uint16_t c, unsigned *wake);
  * may see (not secret, or c is in it)? Its name into name; -1 if not,
  * else its secret flag. */
 int irc_room_seen(uint16_t c, const char *s, size_t len, char *name);
+/* "#room" in lower case into name, or 0 if it is not a natter room. */
+int irc_channel(const char *s, size_t len, char *name);
+/* The length of the first item of a comma list. */
+size_t irc_list_item(const char *s, const char *end);
+/* irc_query.c: the queries' replies. irc_names: 353 for room `name` as c
+ * sees it, and 366 after it if `end`. */
+void irc_lusers(struct ireply *r);
+void irc_names(uint16_t c, struct ireply *r, const char *name, int end);
+void irc_names_list(uint16_t c, const struct irc_msg *m, struct ireply *r);
+void irc_who(uint16_t c, const struct irc_msg *m, struct ireply *r);
+void irc_whois(uint16_t c, const struct irc_msg *m, struct ireply *r);
+void irc_ison(const struct irc_msg *m, struct ireply *r, int userhost);
 /* MODE and OPER (irc_mode.c); irc_set_umode sets c's user modes under
  * chat_mu (others' WHO and WHOIS read them). */
 enum door_step irc_mode(uint16_t c, const struct irc_msg *m, struct ireply *r);
