@@ -1,6 +1,7 @@
 /* The web door: HTTP on the web port (the page, /metrics) and, after the
  * upgrade on /ws, WebSocket with one natter line per text frame. What the
- * door's two halves (web.c: HTTP, webws.c: WebSocket) share. */
+ * door's files (web.c: the door and its heads, webhttp.c: the answers,
+ * webws.c: WebSocket) share. */
 #ifndef NATTER_WEB_H
 #define NATTER_WEB_H
 #include <stddef.h>
@@ -47,6 +48,9 @@ int web_send_raw(uint16_t c, const void *a, size_t alen, const void *b, size_t b
 /* Queues a close frame with status code. */
 void web_send_close(uint16_t c, unsigned code, unsigned *wake);
 
+/* webhttp.c: answers the request head cur[0, *cur_len) of c, once it is
+ * whole (DOOR_* result); *cur_len is 0 after. */
+int web_http_step(uint16_t c, char *cur, uint16_t *cur_len, unsigned *wake);
 /* webws.c: one step of c once it speaks WebSocket. */
 int web_ws_step(uint16_t c, unsigned *wake);
 /* webws.c: c's handshake is answered; join the lobby (DOOR_* result). */
