@@ -3,7 +3,9 @@
  * connections and SEND_BATCH_LINES lines in one system call; without one,
  * each queue gets its writev. On the machine this is measured on, the
  * system call was most of the cost of a line to a client at chat pace
- * (docs/benchmark.md, "Sends in one system call"). */
+ * (docs/benchmark.md, "Sends in one system call"). In a batch, a queue's
+ * short lines go copied end to end (join_lines): the kernel's cost per
+ * iovec was most of its copy ("Lines copied end to end"). */
 #include "loop/worker_int.h"
 #include "core/metrics.h"
 #include "core/pool.h"
