@@ -20,12 +20,15 @@ $(TEST_BUILD)/natterd-mallocwrap: $(NATTERD_SRCS) $(SERVER_HDRS) tests/mallocwra
 	$(Q)musl-gcc $(HOST_TEST_CFLAGS) -static -pthread tests/mallocwrap.c \
 		$(filter src/%.c,$^) -o $@
 
-# natterd with a message pool of 300 lines, to run it dry in a test.
+# natterd with small pools: a message pool of 300 lines, to run it dry in a
+# test, and 4 KiB of copy bytes a batch (loop/flush.c), so a test uses them
+# up and the lines after go as they are.
 test-builds:: $(TEST_BUILD)/natterd-smallpool
 $(TEST_BUILD)/natterd-smallpool: $(NATTERD_SRCS) $(SERVER_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  LD      $@')
-	$(Q)musl-gcc $(filter-out -DMAX_MSGS=%,$(HOST_TEST_CFLAGS)) -DMAX_MSGS=300 -static -pthread \
+	$(Q)musl-gcc $(filter-out -DMAX_MSGS=%,$(HOST_TEST_CFLAGS)) -DMAX_MSGS=300 \
+		-DSEND_COPY_BYTES=4096 -static -pthread \
 		$(filter src/%.c,$^) -o $@
 
 # natterd with the invariant sweep of loop/life_check.c (NATTER_CHECKS), as the

@@ -61,7 +61,9 @@
  * of up to 128 bytes (a chat line in IRC's form) fits; once the bytes
  * are used up, a batch's further lines go as they are. Pages a worker
  * never fills stay out of RSS. */
+#ifndef SEND_COPY_BYTES        /* a test build sets 4 KiB, to use them up */
 #define SEND_COPY_BYTES (SEND_BATCH_LINES * 128)        /* 256 KiB a worker */
+#endif
 #define SEND_COPY_LINE 512      /* longer lines go as they are */
 /* The web door (HTTP and WebSocket). */
 #define DEFAULT_WEB_PORT 8081
