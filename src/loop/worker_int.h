@@ -91,9 +91,8 @@ static inline void life_check(struct worker *w, uint16_t c, int64_t now)
 }
 #endif
 
-/* flush.c: writes the queued output of every connection marked dirty */
-/* Writes the dirty connections, and what this turn gave the connections
- * of sleeping workers (flush.c, add_for). */
+/* flush.c: writes the dirty connections, and what this turn gave the
+ * connections of sleeping workers (add_for). */
 void flush_dirty(struct worker *w, int64_t now, unsigned *wake);
 
 /* input.c: reading, framing, rate limit */
