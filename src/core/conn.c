@@ -225,12 +225,16 @@ unsigned conn_gather(uint16_t idx, struct out_gather *g, unsigned cap)
 
 	/* Each line's wire form from its first unwritten byte: the pool
 	 * text as is, or what c's door renders (a frame header in front). */
-	for (uint16_t i = head; i != tail && n < cap; i++, n++) {
-		struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
-		unsigned off = n == 0 ? c->out_off : 0;
-		if (d->render) {
-			d->render(idx, m, off, &g->iov[n]);
-		} else {
+	if (d->render) {
+		struct msg *m[OUTQ_LEN];
+		for (uint16_t i = head; i != tail && n < cap; i++, n++)
+			m[n] = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
+		if (n)
+			d->render(idx, m, n, c->out_off, g->iov);
+	} else {
+		for (uint16_t i = head; i != tail && n < cap; i++, n++) {
+			struct msg *m = msg_at(rings[idx][i & (OUTQ_LEN - 1)]);
+			unsigned off = n == 0 ? c->out_off : 0;
 			g->iov[n].iov_base = m->text + off;
 			g->iov[n].iov_len = m->len - off;
 		}

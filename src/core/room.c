@@ -9,11 +9,7 @@ struct room rooms[MAX_ROOMS];
 pthread_mutex_t chat_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned in_use;
 
-struct irc_node {
-	uint16_t room;                  /* CONN_NONE: this place is free */
-	uint32_t prev, next;
-};
-static struct irc_node irc_nodes[MAX_CONNS * IRC_CHANNELS_MAX];
+struct irc_node irc_nodes[MAX_CONNS * IRC_CHANNELS_MAX];
 
 /* Nick hash: chains through conns[].nick_next. */
 #define NICK_BUCKETS 4096
@@ -45,7 +41,7 @@ int room_create(const char *name)
 	for (int r = 0; r < MAX_ROOMS; r++) {
 		if (rooms[r].name[0] == '\0') {
 			strcpy(rooms[r].name, name);
-			rooms[r].count = 0;
+			rooms[r].count = rooms[r].irc_count = 0;
 			rooms[r].first = CONN_NONE;
 			rooms[r].irc_first = IRCM_NONE;
 			in_use++;
@@ -139,6 +135,7 @@ int room_irc_add(int r, uint16_t c)
 	if (node->next != IRCM_NONE)
 		irc_nodes[node->next].prev = n;
 	rooms[r].irc_first = n;
+	rooms[r].irc_count++;
 	counted(r, c, 1);
 	return 0;
 }
@@ -157,6 +154,7 @@ void room_irc_remove(int r, uint16_t c)
 		irc_nodes[node->next].prev = node->prev;
 	node->room = CONN_NONE;
 	conns[c].voice &= ~(1u << n % IRC_CHANNELS_MAX);
+	rooms[r].irc_count--;
 	counted(r, c, -1);
 }
 
@@ -177,11 +175,6 @@ int room_irc_room(uint16_t c, unsigned i)
 {
 	uint16_t r = irc_nodes[c * IRC_CHANNELS_MAX + i].room;
 	return r == CONN_NONE ? -1 : r;
-}
-
-uint32_t room_irc_next(uint32_t node)
-{
-	return irc_nodes[node].next;
 }
 
 static unsigned nick_hash(const char *s, size_t len)

@@ -20,6 +20,7 @@ struct room {
 	unsigned count;
 	uint16_t first;                 /* member list head (one-room doors) */
 	uint32_t irc_first;             /* IRC member list head (nodes below) */
+	unsigned irc_count;             /* members on that list */
 	uint16_t op;                    /* who opened it (entered it empty), while
 					 * still in it: IRC's @; else CONN_NONE */
 	uint8_t secret;                 /* IRC's +s, set by its op: left out of
@@ -52,7 +53,19 @@ void room_irc_reset(uint16_t c);                /* c is in no room */
 int room_irc_add(int r, uint16_t c);            /* -1: c is in too many */
 void room_irc_remove(int r, uint16_t c);
 int room_irc_room(uint16_t c, unsigned i);      /* its i-th room, or -1 */
-uint32_t room_irc_next(uint32_t node);
+
+/* The table itself is room.c's; it is here so that walking a room's IRC
+ * members, done for every line said in it, is not a call per member. */
+struct irc_node {
+	uint16_t room;                  /* CONN_NONE: this place is free */
+	uint32_t prev, next;
+};
+extern struct irc_node irc_nodes[MAX_CONNS * IRC_CHANNELS_MAX];
+
+static inline uint32_t room_irc_next(uint32_t node)
+{
+	return irc_nodes[node].next;
+}
 /* c's bit for room r in conns[c].voice, 0 if c is not in r: 1 for a
  * one-room door's room, 1 << i for an IRC connection's i-th. */
 unsigned room_bit(int r, uint16_t c);

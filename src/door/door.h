@@ -49,12 +49,14 @@ struct door_ops {
 	enum door_step (*step)(uint16_t c, unsigned *wake);
 	/* The turn is over: the door may park what it holds. */
 	void (*end)(uint16_t c);
-	/* Wire form of the queued line m for c, from byte off of that wire
-	 * form, as one piece in iov (a header of its own goes in the slot's
-	 * room before the text: struct msg). The pool text is shared by
-	 * every recipient: never change it. NULL: the pool text is sent as
-	 * is (the line and IRC doors). */
-	void (*render)(uint16_t c, const struct msg *m, unsigned off, struct iovec *iov);
+	/* Wire forms of the n queued lines m[] for c, the first from byte
+	 * off of its wire form, each as one piece in iov[] (a header of its
+	 * own goes in the slot's room before the text: struct msg). A run at
+	 * a time, not a line: what it asks of c once, it asks once per write.
+	 * The pool text is shared by every recipient: never change it. NULL:
+	 * the pool text is sent as is (the line and IRC doors). */
+	void (*render)(uint16_t c, struct msg *const *m, unsigned n, unsigned off,
+		       struct iovec *iov);
 	/* c is being closed (owner worker): free what the door holds for it.
 	 * NULL: nothing to free. */
 	void (*close)(uint16_t c);

@@ -36,9 +36,15 @@ int irc_parse(const char *s, size_t len, struct irc_msg *m)
 	return 0;
 }
 
+/* Asked of a line once per command name tried (irc_cmd.c): no strlen,
+ * and most names differ at the first letter. */
 int irc_is(const struct irc_msg *m, const char *upper)
 {
-	return ascii_caseeq(m->cmd, m->cmd_len, upper, strlen(upper));
+	size_t i = 0;
+	for (; i < m->cmd_len; i++)
+		if (upper[i] == '\0' || ascii_lower(m->cmd[i]) != ascii_lower(upper[i]))
+			return 0;
+	return upper[i] == '\0';
 }
 
 static int is_digit(char c)

@@ -51,21 +51,35 @@ static void lines(struct out *o, const char *head, const char *text, size_t len,
  * get it once per message, and musl's printf cost more instructions than
  * the rest of the message's way through natterd (callgrind, 10 IRC
  * clients: 3,400 a message). It holds two nicks, a command and a room or
- * nick (limits.h: 16 bytes each), far below IRC_LINE_MAX: never cut. The
- * nick, not terminated, is known by its pointer: no other piece is it
- * (the others are literals, cmd, and a room name or the reader's nick). */
+ * nick (limits.h: 16 bytes each), far below IRC_LINE_MAX: never cut. A
+ * text that fits one line (nearly every one) goes right behind the head
+ * in buf; a longer one is cut by lines(), the head repeated. */
 size_t irc_said(const char *nick, size_t nl, const char *cmd, int to_room, const char *target,
 		int action, const char *text, size_t len, char *buf, size_t size)
 {
+	struct piece { const char *s; size_t n; };
+#define LITERAL(s) ((struct piece){ s, sizeof s - 1 })
+	const struct piece piece[] = {
+		LITERAL(":"), { nick, nl }, LITERAL("!"), { nick, nl }, LITERAL("@natter "),
+		{ cmd, strlen(cmd) }, to_room ? LITERAL(" #") : LITERAL(" "), { target, strlen(target) },
+		action ? LITERAL(" :\001ACTION ") : LITERAL(" :"),
+	};
+#undef LITERAL
 	struct out o = { buf, size, 0, 0 };
-	char head[IRC_LINE_MAX];
-	struct out h = { head, sizeof head - 1, 0, 0 };
-	const char *piece[] = { ":", nick, "!", nick, "@natter ", cmd, to_room ? " #" : " ",
-				target, action ? " :\001ACTION " : " :" };
+	size_t tail = action ? 1 : 0;           /* the closing \001 */
 
 	for (size_t i = 0; i < sizeof piece / sizeof *piece; i++)
-		put(&h, piece[i], piece[i] == nick ? nl : strlen(piece[i]));
-	head[h.len] = '\0';
+		put(&o, piece[i].s, piece[i].n);
+	if (o.len + len + tail + 2 <= IRC_LINE_MAX) {
+		put(&o, text, len);
+		put(&o, "\001", tail);
+		put(&o, "\r\n", 2);
+		return o.full ? 0 : o.len;
+	}
+	char head[IRC_LINE_MAX];
+	memcpy(head, buf, o.len);
+	head[o.len] = '\0';
+	o.len = 0;
 	lines(&o, head, text, len, action ? "\001" : "");
 	return o.full ? 0 : o.len;
 }

@@ -136,11 +136,12 @@ static void add(struct worker *w, struct send_batch *b, uint16_t c, int64_t now,
  * this worker's batch rather than o being woken. A wake-up is an eventfd
  * write and, on a virtual machine, a halted CPU to start: with two
  * workers, most of the latency run's tail (docs/benchmark.md). Only what
- * needs nothing of o: an OPEN connection, not cut, not blocked, of a door
- * that renders nothing per connection (the web door's frames read its
- * connection's state). Everything else, and whatever a write leaves, is
- * marked for o again, and o woken (send_all); o makes every transition,
- * as ever. */
+ * needs nothing of o: an OPEN connection, not cut, not blocked. (A web
+ * connection is OPEN only once upgraded, and stays upgraded until its
+ * release, which waits for the write lock held here: its frames render
+ * the same from any worker.) Everything else, and whatever a write
+ * leaves, is marked for o again, and o woken (send_all); o makes every
+ * transition, as ever. */
 static void add_for(struct worker *w, struct send_batch *b, struct worker *o,
 		    int64_t now, unsigned *wake)
 {
@@ -159,7 +160,7 @@ static void add_for(struct worker *w, struct send_batch *b, struct worker *o,
 			}
 			unsigned queued = conn_queued(k);
 			if (k->state != CONN_OPEN || k->worker != o->id || atomic_load(&k->kill) ||
-			    atomic_load(&k->wblocked) || door_get(k->door)->render) {
+			    atomic_load(&k->wblocked)) {
 				conn_write_give(c);
 				worker_mark(c, wake);
 				continue;
