@@ -41,9 +41,13 @@ int irc_parse(const char *s, size_t len, struct irc_msg *m)
 int irc_is(const struct irc_msg *m, const char *upper)
 {
 	size_t i = 0;
-	for (; i < m->cmd_len; i++)
-		if (upper[i] == '\0' || ascii_lower(m->cmd[i]) != ascii_lower(upper[i]))
+	for (; i < m->cmd_len; i++) {
+		char ch = m->cmd[i];
+		if (ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		if (upper[i] == '\0' || ch != upper[i])
 			return 0;
+	}
 	return upper[i] == '\0';
 }
 

@@ -11,7 +11,7 @@ struct out {
 	int full;
 };
 
-static void put(struct out *o, const char *s, size_t n)
+static inline __attribute__((always_inline)) void put(struct out *o, const char *s, size_t n)
 {
 	if (o->len + n > o->size) {
 		o->full = 1;

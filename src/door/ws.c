@@ -156,23 +156,36 @@ enum ws_event ws_parse(struct ws_parser *p, const uint8_t *in, size_t len, size_
 			if (p->hdr_len < header_need(p) || p->remain > 0)
 				continue;
 		} else {
-			/* Payload: unmask what is here, up to the frame's end. */
+			/* Payload: unmask what is here, up to the frame's end.
+			 * The text's counters are kept in locals: p->msg is
+			 * char, so each byte stored there might be any of p's
+			 * fields, and they would be loaded again per byte. An
+			 * ASCII byte outside a character is valid UTF-8 as it
+			 * is (utf8_byte would change nothing that is read). */
 			size_t n = len - i < p->remain ? len - i : (size_t)p->remain;
-			int text = p->opcode == OP_TEXT || p->opcode == OP_CONT;
-			for (size_t k = 0; k < n; k++, p->pos++) {
-				uint8_t b = in[i + k] ^ p->mask[p->pos & 3];
-				if (!text) {
-					p->ctl[p->ctl_len++] = b;
-					continue;
+			const uint8_t mask[4] = { p->mask[0], p->mask[1], p->mask[2], p->mask[3] };
+			unsigned at = (unsigned)(p->pos & 3);
+			if (p->opcode != OP_TEXT && p->opcode != OP_CONT) {
+				for (size_t k = 0; k < n; k++)
+					p->ctl[p->ctl_len++] = in[i + k] ^ mask[(at + k) & 3];
+			} else {
+				uint16_t kept = p->msg_len;
+				uint32_t total = p->msg_total;
+				for (size_t k = 0; k < n; k++) {
+					uint8_t b = in[i + k] ^ mask[(at + k) & 3];
+					if ((b >= 0x80 || p->utf8_need) && !utf8_byte(p, b)) {
+						p->msg_len = kept, p->msg_total = total;
+						p->pos += k;
+						*used = i + k + 1;
+						return fail(p, WS_CLOSE_BAD_DATA);
+					}
+					if (total < LINE_MAX_CONTENT)
+						p->msg[kept++] = (char)b;
+					total++;
 				}
-				if (!utf8_byte(p, b)) {
-					*used = i + k + 1;
-					return fail(p, WS_CLOSE_BAD_DATA);
-				}
-				if (p->msg_total < LINE_MAX_CONTENT)
-					p->msg[p->msg_len++] = (char)b;
-				p->msg_total++;
+				p->msg_len = kept, p->msg_total = total;
 			}
+			p->pos += n;
 			i += n;
 			p->remain -= n;
 			if (p->remain > 0)
