@@ -40,17 +40,20 @@ void worker_mark(uint16_t c, unsigned *wake)
 void mark_batch_init(struct mark_batch *b)
 {
 	for (unsigned i = 0; i < nworkers; i++)
-		b->bits[i] = 0;
+		for (unsigned j = 0; j < MARK_WAYS; j++)
+			b->bits[i][j] = 0;
 }
 
 void mark_batch_add(struct mark_batch *b, uint16_t c, unsigned *wake)
 {
 	unsigned wid = atomic_load_explicit(&conns[c].worker, memory_order_relaxed), word = c / WORD_BITS;
+	unsigned way = word % MARK_WAYS;
 
-	if (b->bits[wid] && b->word[wid] != word)
-		dirty_mark_word(workers[wid].dirty, b->word[wid], b->bits[wid]), b->bits[wid] = 0;
-	b->word[wid] = word;
-	b->bits[wid] |= 1UL << (c % WORD_BITS);
+	if (b->bits[wid][way] && b->word[wid][way] != word)
+		dirty_mark_word(workers[wid].dirty, b->word[wid][way], b->bits[wid][way]),
+		b->bits[wid][way] = 0;
+	b->word[wid][way] = word;
+	b->bits[wid][way] |= 1UL << (c % WORD_BITS);
 	*wake |= 1u << wid;
 }
 
@@ -58,8 +61,10 @@ void mark_batch_add(struct mark_batch *b, uint16_t c, unsigned *wake)
 void mark_batch_flush(struct mark_batch *b)
 {
 	for (unsigned i = 0; i < nworkers; i++)
-		if (b->bits[i])
-			dirty_mark_word(workers[i].dirty, b->word[i], b->bits[i]), b->bits[i] = 0;
+		for (unsigned j = 0; j < MARK_WAYS; j++)
+			if (b->bits[i][j])
+				dirty_mark_word(workers[i].dirty, b->word[i][j], b->bits[i][j]),
+				b->bits[i][j] = 0;
 }
 
 int worker_owns(uint16_t c)

@@ -32,10 +32,15 @@ void worker_mark(uint16_t c, unsigned *wake);
 /* The same for many connections at once, as a room's fan-out pushes a
  * line to each member: marks gathered per worker and dirty word, made
  * with one atomic OR per word instead of one per recipient (those words
- * are shared with the worker that takes them). Flush after the pushes. */
+ * are shared with the worker that takes them). Flush after the pushes.
+ * MARK_WAYS words are held per worker, word w in place w % MARK_WAYS: a
+ * room's member lists are in the order its members joined, not in slot
+ * order, and with one word held, a mixed room of 100 switched words (an
+ * OR each) several times a line. */
+#define MARK_WAYS 4
 struct mark_batch {
-	unsigned word[MAX_WORKERS];
-	unsigned long bits[MAX_WORKERS];        /* 0: nothing gathered */
+	unsigned word[MAX_WORKERS][MARK_WAYS];
+	unsigned long bits[MAX_WORKERS][MARK_WAYS];     /* 0: nothing gathered */
 };
 void mark_batch_init(struct mark_batch *b);
 void mark_batch_add(struct mark_batch *b, uint16_t c, unsigned *wake);
