@@ -78,8 +78,8 @@ def get(port, path, extra="", method="GET"):
 class WS:
     """A WebSocket client: masked frames out, frames in with a timeout."""
 
-    def __init__(self, port, origin=None, key=RFC_KEY, greet=True, extra=""):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=natlib.TIMEOUT)
+    def __init__(self, port, origin=None, key=RFC_KEY, greet=True, extra="", sock=None):
+        self.sock = sock or socket.create_connection(("127.0.0.1", port), timeout=natlib.TIMEOUT)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         head = ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
@@ -297,34 +297,61 @@ def test_full_queues_written_at_once():
             raise AssertionError("a member was cut:\n%s" % text)
 
 
-@test
-def test_sleeping_worker_writes():
-    """At chat pace (each line sent once the one before reached everyone)
-    a worker often sleeps while another fills its members' queues; that
-    other worker writes them itself (add_for in loop/flush.c, counted in
-    /metrics) instead of waking it. Every member gets every line once and
-    in order."""
-    with WebServer(["--rate", "0", "-w", "2"]) as s:
-        # A burst spreads clients over both workers, but not always: one
-        # worker may take them all (its accepts come first). Then again.
-        base = natlib.worker_loads(s.pid())     # listeners and eventfds
-        for _ in range(12):
-            cs = natlib.connect_burst(s, 24)
-            loads = natlib.worker_loads(s.pid())
-            if len(loads) == 2 and min(n - b for n, b in zip(loads, base)) >= 4:
+def ws_burst(s, n):
+    """n WebSocket clients connected at once, so that they spread over the
+    workers as natlib.connect_burst's do, then upgraded; each has read up
+    to its own /stats reply, past the others' joins."""
+    socks = []
+    for _ in range(n):                  # every SYN out before any accept
+        so = socket.socket()
+        so.setblocking(False)
+        so.connect_ex(("127.0.0.1", s.web))
+        socks.append(so)
+    for so in socks:
+        select.select([], [so], [], natlib.TIMEOUT)
+        so.setblocking(True)
+        so.settimeout(natlib.TIMEOUT)
+    clients = [WS(s.web, sock=so) for so in socks]
+    for c in clients:
+        c.say("/stats")
+    for c in clients:
+        for _ in range(n + 2):
+            line = c.text()
+            if line is None or line.startswith("= stats: "):
                 break
-            for c in cs:
-                c.close()
-            deadline = time.time() + natlib.TIMEOUT
-            while natlib.worker_loads(s.pid()) != base and time.time() < deadline:
-                time.sleep(0.01)        # polling /proc: nothing to read instead
-        else:
-            raise AssertionError("12 bursts of 24 clients, never 4 on each worker: %r" % loads)
+            if not re.fullmatch(r"-- \S+ (joined lobby|disconnected.*)", line):
+                raise AssertionError("%s: %r before its /stats reply" % (c.nick, line))
+    return clients
+
+
+def spread_burst(s, burst):
+    """burst(s, 24) until its clients sit at least 4 on each of the two
+    workers: a burst spreads them, but not always (one worker's accepts may
+    all come first)."""
+    base = natlib.worker_loads(s.pid())     # listeners and eventfds
+    for _ in range(12):
+        cs = burst(s, 24)
+        loads = natlib.worker_loads(s.pid())
+        if len(loads) == 2 and min(n - b for n, b in zip(loads, base)) >= 4:
+            return cs
+        for c in cs:
+            c.close()
+        deadline = time.time() + natlib.TIMEOUT
+        while natlib.worker_loads(s.pid()) != base and time.time() < deadline:
+            time.sleep(0.01)        # polling /proc: nothing to read instead
+    raise AssertionError("12 bursts of 24 clients, never 4 on each worker: %r" % loads)
+
+
+def sleeping_worker_writes(burst, read):
+    """40 lines from one member of a spread burst, at chat pace: each of
+    the others reads each line (read(client)) before the next is sent."""
+    with WebServer(["--rate", "0", "-w", "2"]) as s:
+        cs = spread_burst(s, burst)
         sender, m = cs[0], 40
         for k in range(m):
             sender.say("s %s %d" % (sender.nick, k))
             for c in cs[1:]:
-                line = c.line()
+                line = read(c)
                 if line != "<%s> s %s %d" % (sender.nick, sender.nick, k):
                     raise AssertionError("%s: line %d is %r" % (c.nick, k, line))
         st, _, body = get(s.web, "/metrics")
@@ -332,6 +359,24 @@ def test_sleeping_worker_writes():
         print("# queues written for a sleeping worker: %s of %d" % (n and n.group(1), m * 23))
         if st != 200 or not n or int(n.group(1)) == 0:
             raise AssertionError("no queue was written for a sleeping worker: %s" % (n and n.group(0)))
+
+
+@test
+def test_sleeping_worker_writes():
+    """At chat pace (each line sent once the one before reached everyone)
+    a worker often sleeps while another fills its members' queues; that
+    other worker writes them itself (add_for in loop/flush.c, counted in
+    /metrics) instead of waking it. Every member gets every line once and
+    in order."""
+    sleeping_worker_writes(natlib.connect_burst, lambda c: c.line())
+
+
+@test
+def test_sleeping_worker_writes_frames():
+    """The same with WebSocket members: the worker that writes their
+    queues for the sleeping one makes their frames, and each arrives
+    whole, once and in order."""
+    sleeping_worker_writes(ws_burst, lambda c: c.text())
 
 
 @test
