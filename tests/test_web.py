@@ -324,12 +324,12 @@ def ws_burst(s, n):
     return clients
 
 
-def spread_burst(s, burst):
+def spread_burst(s, burst, tries):
     """burst(s, 24) until its clients sit at least 4 on each of the two
     workers: a burst spreads them, but not always (one worker's accepts may
     all come first)."""
     base = natlib.worker_loads(s.pid())     # listeners and eventfds
-    for _ in range(12):
+    for _ in range(tries):
         cs = burst(s, 24)
         loads = natlib.worker_loads(s.pid())
         if len(loads) == 2 and min(n - b for n, b in zip(loads, base)) >= 4:
@@ -339,14 +339,14 @@ def spread_burst(s, burst):
         deadline = time.time() + natlib.TIMEOUT
         while natlib.worker_loads(s.pid()) != base and time.time() < deadline:
             time.sleep(0.01)        # polling /proc: nothing to read instead
-    raise AssertionError("12 bursts of 24 clients, never 4 on each worker: %r" % loads)
+    raise AssertionError("%d bursts of 24 clients, never 4 on each worker: %r" % (tries, loads))
 
 
-def sleeping_worker_writes(burst, read):
+def sleeping_worker_writes(burst, read, tries):
     """40 lines from one member of a spread burst, at chat pace: each of
     the others reads each line (read(client)) before the next is sent."""
     with WebServer(["--rate", "0", "-w", "2"]) as s:
-        cs = spread_burst(s, burst)
+        cs = spread_burst(s, burst, tries)
         sender, m = cs[0], 40
         for k in range(m):
             sender.say("s %s %d" % (sender.nick, k))
@@ -368,15 +368,17 @@ def test_sleeping_worker_writes():
     other worker writes them itself (add_for in loop/flush.c, counted in
     /metrics) instead of waking it. Every member gets every line once and
     in order."""
-    sleeping_worker_writes(natlib.connect_burst, lambda c: c.line())
+    sleeping_worker_writes(natlib.connect_burst, lambda c: c.line(), 12)
 
 
 @test
 def test_sleeping_worker_writes_frames():
     """The same with WebSocket members: the worker that writes their
     queues for the sleeping one makes their frames, and each arrives
-    whole, once and in order."""
-    sleeping_worker_writes(ws_burst, lambda c: c.text())
+    whole, once and in order. A web client's accept is light (no greeting
+    until its upgrade), so one worker takes a whole burst more often: up
+    to 40 bursts (1 run in 10 found no spread in 12)."""
+    sleeping_worker_writes(ws_burst, lambda c: c.text(), 40)
 
 
 @test

@@ -16,9 +16,10 @@ struct msg {
 	uint16_t next_free;
 	/* Room for a door's frame header right before the text, so a framed
 	 * line goes out as one piece (door/web.c). Any worker that writes
-	 * the line may put it there, always the same bytes for that line:
-	 * hence atomic. */
-	atomic_uchar before[4];
+	 * the line may put it there, always the same four bytes for that
+	 * line (a shorter header's unused bytes included): hence one atomic
+	 * word, read and compared at once. */
+	atomic_uint before;
 	char text[OUT_LINE_MAX];
 };
 

@@ -106,18 +106,15 @@ render_line(int ws, struct msg *m, unsigned off, struct iovec *iov)
 	 * per piece, so this is one iovec a line, not two. The header is
 	 * RFC 6455's for a final text frame of at most 65535 bytes (the
 	 * assertions below): 0x81, then the length in 7 or 7+16 bits. */
-	unsigned len = m->len - 1u;
-	uint8_t h[4] = { 0x81, (uint8_t)len, 126, 0 };
-	unsigned hlen = 2;
-	if (len >= 126) {
-		h[1] = 126, h[2] = (uint8_t)(len >> 8), h[3] = (uint8_t)len;
-		hlen = 4;
-	}
-	atomic_uchar *at = m->before + sizeof m->before - hlen;
-	for (unsigned i = 0; i < hlen; i++)
-		if (atomic_load_explicit(&at[i], memory_order_relaxed) != h[i])
-			atomic_store_explicit(&at[i], h[i], memory_order_relaxed);
-	iov->iov_base = (char *)at + off;
+	unsigned len = m->len - 1u, hlen = len < 126 ? 2 : 4;
+	uint8_t h[4] = { 0, 0, 0x81, (uint8_t)len };   /* two bytes before it unused */
+	if (hlen == 4)
+		h[0] = 0x81, h[1] = 126, h[2] = (uint8_t)(len >> 8);
+	unsigned word;
+	memcpy(&word, h, sizeof word);
+	if (atomic_load_explicit(&m->before, memory_order_relaxed) != word)
+		atomic_store_explicit(&m->before, word, memory_order_relaxed);
+	iov->iov_base = (char *)&m->before + sizeof m->before - hlen + off;
 	iov->iov_len = hlen + len - off;
 }
 
@@ -133,7 +130,7 @@ static void web_render(uint16_t c, struct msg *const *m, unsigned n, unsigned of
 
 /* The header fits the room before the text, and nothing lies between. */
 _Static_assert(OUT_LINE_MAX < 65536, "a line's frame header is at most 4 bytes");
-_Static_assert(sizeof(atomic_uchar) == 1 &&
+_Static_assert(sizeof(atomic_uint) == 4 &&
 	       offsetof(struct msg, text) == offsetof(struct msg, before) + sizeof(((struct msg *)0)->before),
 	       "the header room must end where the text begins");
 
