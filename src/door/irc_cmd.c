@@ -221,7 +221,8 @@ enum door_step irc_command(uint16_t c, const struct irc_msg *m, unsigned *wake)
 	};
 	struct ireply r;
 	enum door_step st = DOOR_DONE;
-	unsigned i = 0;
+	/* PRIVMSG first: it is the command of nearly every line. */
+	unsigned i = irc_is(m, cmds[C_PRIVMSG]) ? C_PRIVMSG : 0;
 
 	while (i < C_COUNT && !irc_is(m, cmds[i]))
 		i++;

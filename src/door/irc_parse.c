@@ -82,6 +82,15 @@ size_t irc_strip_format(const char *s, size_t len, char *out)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
+		/* A run with no control character, most of any text, is
+		 * copied as it is. */
+		size_t end = i;
+		while (end < len && (unsigned char)s[end] >= 0x20)
+			end++;
+		memcpy(out + o, s + i, end - i);
+		o += end - i;
+		if ((i = end) == len)
+			break;
 		switch (s[i]) {
 		case 0x03: i += colour_len(s, i + 1, len, 0); break;
 		case 0x04: i += colour_len(s, i + 1, len, 1); break;
