@@ -458,11 +458,17 @@ def connect_burst(server, n):
         if not m:
             raise AssertionError("no greeting")
         c.nick = m.group(1)
+    return past_joins(clients, lambda c: c.line())
+
+
+def past_joins(clients, read):
+    """Each client makes a /stats round trip, reading (read(client)) past
+    the others' joins and leaves: every join is then behind them."""
     for c in clients:
         c.say("/stats")
     for c in clients:
-        for _ in range(n + 2):
-            line = c.line()
+        for _ in range(len(clients) + 2):
+            line = read(c)
             if line is None or line.startswith("= stats: "):
                 break
             if not re.fullmatch(r"-- \S+ (joined lobby|disconnected.*)", line):

@@ -311,17 +311,7 @@ def ws_burst(s, n):
         select.select([], [so], [], natlib.TIMEOUT)
         so.setblocking(True)
         so.settimeout(natlib.TIMEOUT)
-    clients = [WS(s.web, sock=so) for so in socks]
-    for c in clients:
-        c.say("/stats")
-    for c in clients:
-        for _ in range(n + 2):
-            line = c.text()
-            if line is None or line.startswith("= stats: "):
-                break
-            if not re.fullmatch(r"-- \S+ (joined lobby|disconnected.*)", line):
-                raise AssertionError("%s: %r before its /stats reply" % (c.nick, line))
-    return clients
+    return natlib.past_joins([WS(s.web, sock=so) for so in socks], lambda c: c.text())
 
 
 def spread_burst(s, burst, tries):
