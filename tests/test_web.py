@@ -314,30 +314,31 @@ def ws_burst(s, n):
     return natlib.past_joins([WS(s.web, sock=so) for so in socks], lambda c: c.text())
 
 
-def spread_burst(s, burst, tries):
-    """burst(s, 24) until its clients sit at least 4 on each of the two
-    workers: a burst spreads them, but not always (one worker's accepts may
-    all come first)."""
+def spread_burst(s, burst, tries, n=24, least=4):
+    """burst(s, n) until its clients sit at least `least` on each of the
+    two workers: a burst spreads them, but not always (one worker's
+    accepts may all come first)."""
     base = natlib.worker_loads(s.pid())     # listeners and eventfds
     for _ in range(tries):
-        cs = burst(s, 24)
+        cs = burst(s, n)
         loads = natlib.worker_loads(s.pid())
-        if len(loads) == 2 and min(n - b for n, b in zip(loads, base)) >= 4:
+        if len(loads) == 2 and min(x - b for x, b in zip(loads, base)) >= least:
             return cs
         for c in cs:
             c.close()
         deadline = time.time() + natlib.TIMEOUT
         while natlib.worker_loads(s.pid()) != base and time.time() < deadline:
             time.sleep(0.01)        # polling /proc: nothing to read instead
-    raise AssertionError("%d bursts of 24 clients, never 4 on each worker: %r" % (tries, loads))
+    raise AssertionError("%d bursts of %d clients, never %d on each worker: %r"
+                         % (tries, n, least, loads))
 
 
-def sleeping_worker_writes(burst, read, tries):
-    """40 lines from one member of a spread burst, at chat pace: each of
+def sleeping_worker_writes(burst, read, tries, n=24, least=4, m=40):
+    """m lines from one member of a spread burst, at chat pace: each of
     the others reads each line (read(client)) before the next is sent."""
     with WebServer(["--rate", "0", "-w", "2"]) as s:
-        cs = spread_burst(s, burst, tries)
-        sender, m = cs[0], 40
+        cs = spread_burst(s, burst, tries, n, least)
+        sender = cs[0]
         for k in range(m):
             sender.say("s %s %d" % (sender.nick, k))
             for c in cs[1:]:
@@ -345,10 +346,10 @@ def sleeping_worker_writes(burst, read, tries):
                 if line != "<%s> s %s %d" % (sender.nick, sender.nick, k):
                     raise AssertionError("%s: line %d is %r" % (c.nick, k, line))
         st, _, body = get(s.web, "/metrics")
-        n = re.search(r"(?m)^natter_sleeping_worker_writes_total (\d+)$", body.decode())
-        print("# queues written for a sleeping worker: %s of %d" % (n and n.group(1), m * 23))
-        if st != 200 or not n or int(n.group(1)) == 0:
-            raise AssertionError("no queue was written for a sleeping worker: %s" % (n and n.group(0)))
+        w = re.search(r"(?m)^natter_sleeping_worker_writes_total (\d+)$", body.decode())
+        print("# queues written for a sleeping worker: %s of %d" % (w and w.group(1), m * (len(cs) - 1)))
+        if st != 200 or not w or int(w.group(1)) == 0:
+            raise AssertionError("no queue was written for a sleeping worker: %s" % (w and w.group(0)))
 
 
 @test
@@ -369,6 +370,16 @@ def test_sleeping_worker_writes_frames():
     until its upgrade), so one worker takes a whole burst more often: up
     to 40 bursts (1 run in 10 found no spread in 12)."""
     sleeping_worker_writes(ws_burst, lambda c: c.text(), 40)
+
+
+@test
+def test_sleeping_worker_writes_past_a_batch():
+    """The same with 200 members, at least 70 on each worker: a worker
+    writing for a sleeping one fills its batch (64 connections) partway
+    and sends it there (add_for's send in mid-loop), then goes on with a
+    fresh one; nothing is lost or written twice across the cut."""
+    natlib.raise_fd_limit(1024)
+    sleeping_worker_writes(natlib.connect_burst, lambda c: c.line(), 40, n=200, least=70, m=10)
 
 
 @test
