@@ -103,13 +103,11 @@ render_line(int ws, struct msg *m, unsigned off, struct iovec *iov)
 	 * LF, in one piece: the header goes in the slot's room just before
 	 * the text, where each worker writing the line puts the same bytes
 	 * (and skips the store when they are there). The kernel's copy costs
-	 * per piece, so this is one iovec a line, not two. The header is
-	 * RFC 6455's for a final text frame of at most 65535 bytes (the
-	 * assertions below): 0x81, then the length in 7 or 7+16 bits. */
+	 * per piece, so this is one iovec a line, not two. A line is at
+	 * most 65535 bytes (the assertions below): a 2- or 4-byte header. */
 	unsigned len = m->len - 1u, hlen = len < 126 ? 2 : 4;
-	uint8_t h[4] = { 0, 0, 0x81, (uint8_t)len };   /* two bytes before it unused */
-	if (hlen == 4)
-		h[0] = 0x81, h[1] = 126, h[2] = (uint8_t)(len >> 8);
+	uint8_t h[4] = { 0 };                   /* a 2-byte header: two unused */
+	ws_frame_header(h + sizeof h - hlen, 1, len);
 	unsigned word;
 	memcpy(&word, h, sizeof word);
 	if (atomic_load_explicit(&m->before, memory_order_relaxed) != word)

@@ -198,25 +198,6 @@ enum ws_event ws_parse(struct ws_parser *p, const uint8_t *in, size_t len, size_
 	return ev;
 }
 
-unsigned ws_frame_header(uint8_t *out, unsigned opcode, uint64_t len)
-{
-	out[0] = (uint8_t)(0x80 | opcode);
-	if (len < 126) {
-		out[1] = (uint8_t)len;
-		return 2;
-	}
-	if (len < 65536) {
-		out[1] = 126;
-		out[2] = (uint8_t)(len >> 8);
-		out[3] = (uint8_t)len;
-		return 4;
-	}
-	out[1] = 127;
-	for (int i = 0; i < 8; i++)
-		out[2 + i] = (uint8_t)(len >> (56 - 8 * i));
-	return 10;
-}
-
 void ws_accept_key(const char *key, size_t key_len, char out[WS_ACCEPT_LEN + 1])
 {
 	static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";

@@ -54,8 +54,27 @@ void ws_reset(struct ws_parser *p);
 enum ws_event ws_parse(struct ws_parser *p, const uint8_t *in, size_t len, size_t *used);
 
 /* Writes a server frame header (FIN set, no mask) for a payload of len
- * bytes; returns its length (2, 4 or 10). */
-unsigned ws_frame_header(uint8_t *out, unsigned opcode, uint64_t len);
+ * bytes; returns its length (2, 4 or 10). Inline: every line to a
+ * browser gets one (web.c). */
+static inline unsigned ws_frame_header(uint8_t *out, unsigned opcode, uint64_t len)
+{
+	out[0] = (uint8_t)(0x80 | opcode);
+	if (len < 126) {
+		out[1] = (uint8_t)len;
+		return 2;
+	}
+	if (len < 65536) {
+		out[1] = 126;
+		out[2] = (uint8_t)(len >> 8);
+		out[3] = (uint8_t)len;
+		return 4;
+	}
+	out[1] = 127;
+	for (int i = 0; i < 8; i++)
+		out[2 + i] = (uint8_t)(len >> (56 - 8 * i));
+	return 10;
+}
+
 /* Sec-WebSocket-Accept for key (NUL-ended, WS_ACCEPT_LEN chars). */
 void ws_accept_key(const char *key, size_t key_len, char out[WS_ACCEPT_LEN + 1]);
 /* 1 if key is base64 of 16 bytes, as RFC 6455 4.1 asks of a client. */
