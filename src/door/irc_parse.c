@@ -36,18 +36,13 @@ int irc_parse(const char *s, size_t len, struct irc_msg *m)
 	return 0;
 }
 
-static inline char ascii_upper_inline(char ch)
-{
-	return ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
-}
-
 /* Asked of a line once per command name tried (irc_cmd.c): no strlen,
  * and most names differ at the first letter. Either side's case. */
 int irc_is(const struct irc_msg *m, const char *upper)
 {
 	size_t i = 0;
 	for (; i < m->cmd_len; i++)
-		if (upper[i] == '\0' || ascii_upper_inline(m->cmd[i]) != ascii_upper_inline(upper[i]))
+		if (upper[i] == '\0' || ascii_lower(m->cmd[i]) != ascii_lower(upper[i]))
 			return 0;
 	return upper[i] == '\0';
 }

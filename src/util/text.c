@@ -76,11 +76,6 @@ int room_valid(const char *s, size_t len)
 	return 1;
 }
 
-char ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
 void ascii_lower_copy(char *dst, const char *src, size_t len)
 {
 	for (size_t i = 0; i < len; i++)

@@ -13,7 +13,12 @@ enum text_fault text_check(const char *s, size_t len);
 int nick_valid(const char *s, size_t len);
 int room_valid(const char *s, size_t len);  /* any case; stored lower */
 
-char ascii_lower(char c);
+/* Inline: IRC's command names are compared with it a letter at a time,
+ * for every line (door/irc_parse.c: irc_is). */
+static inline char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
 void ascii_lower_copy(char *dst, const char *src, size_t len); /* NUL-ends dst */
 int ascii_casecmp(const char *a, const char *b);
 int ascii_caseeq(const char *a, size_t alen, const char *b, size_t blen);
