@@ -105,11 +105,8 @@ render_line(int ws, struct msg *m, unsigned off, struct iovec *iov)
 	 * (and skips the store when they are there). The kernel's copy costs
 	 * per piece, so this is one iovec a line, not two. A line is at
 	 * most 65535 bytes (the assertions below): a 2- or 4-byte header. */
-	unsigned len = m->len - 1u, hlen = len < 126 ? 2 : 4;
-	uint8_t h[4] = { 0 };                   /* a 2-byte header: two unused */
-	ws_frame_header(h + sizeof h - hlen, 1, len);
-	unsigned word;
-	memcpy(&word, h, sizeof word);
+	unsigned len = m->len - 1u, hlen;
+	uint32_t word = ws_text_header_word(len, &hlen);
 	if (atomic_load_explicit(&m->before, memory_order_relaxed) != word)
 		atomic_store_explicit(&m->before, word, memory_order_relaxed);
 	iov->iov_base = (char *)&m->before + sizeof m->before - hlen + off;

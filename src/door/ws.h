@@ -75,6 +75,29 @@ static inline unsigned ws_frame_header(uint8_t *out, unsigned opcode, uint64_t l
 	return 10;
 }
 
+/* A text frame's header for a payload under 65536 bytes (2 or 4 bytes,
+ * *hlen), as the 32-bit word whose last *hlen bytes in memory hold it:
+ * the bytes ws_frame_header writes (unit-tested against it), made in a
+ * register. web.c puts the word right before a pool line's text for
+ * every line to a browser, and a header written to memory at an offset
+ * and read back as a word stalls the load (a failed store forward). */
+static inline uint32_t ws_text_header_word(unsigned len, unsigned *hlen)
+{
+	uint32_t b0, b1, b2, b3;                /* the word's bytes, in memory order */
+	if (len < 126) {
+		*hlen = 2;
+		b0 = 0, b1 = 0, b2 = 0x81, b3 = len;
+	} else {
+		*hlen = 4;
+		b0 = 0x81, b1 = 126, b2 = (len >> 8) & 0xff, b3 = len & 0xff;
+	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return b0 | b1 << 8 | b2 << 16 | b3 << 24;
+#else
+	return b0 << 24 | b1 << 16 | b2 << 8 | b3;
+#endif
+}
+
 /* Sec-WebSocket-Accept for key (NUL-ended, WS_ACCEPT_LEN chars). */
 void ws_accept_key(const char *key, size_t key_len, char out[WS_ACCEPT_LEN + 1]);
 /* 1 if key is base64 of 16 bytes, as RFC 6455 4.1 asks of a client. */

@@ -25,6 +25,7 @@ void test_http_parse(void);
 void test_http_origin(void);
 void test_ws_parse(void);
 void test_ws_header(void);
+void test_ws_text_header_word(void);
 void test_metrics_render(void);
 void test_irc_parse(void);
 void test_irc_strip(void);
@@ -69,6 +70,7 @@ int main(void)
 	RUN(test_http_origin);
 	RUN(test_ws_parse);
 	RUN(test_ws_header);
+	RUN(test_ws_text_header_word);
 	RUN(test_metrics_render);
 	RUN(test_irc_parse);
 	RUN(test_irc_strip);

@@ -248,6 +248,24 @@ void test_ws_header(void)
 	CHECK(ws_frame_header(h, 10, 0) == 2 && h[0] == 0x8a && h[1] == 0);
 }
 
+/* The word web.c puts before a line's text ends with the very bytes
+ * ws_frame_header writes, for every length a line may have. */
+void test_ws_text_header_word(void)
+{
+	for (unsigned len = 0; len < 65536; len++) {
+		uint8_t h[WS_HDR_MAX], w[4];
+		unsigned hlen, n = ws_frame_header(h, 1, len);
+		uint32_t word = ws_text_header_word(len, &hlen);
+		memcpy(w, &word, sizeof w);
+		if (hlen != n || memcmp(w + sizeof w - hlen, h, hlen) || (hlen == 2 && (w[0] || w[1]))) {
+			CHECK(!"ws_text_header_word differs from ws_frame_header");
+			printf("    at len %u\n", len);
+			return;
+		}
+	}
+	CHECK(1);
+}
+
 void test_metrics_render(void)
 {
 	struct metrics_figures f;
