@@ -496,6 +496,30 @@ def ping_pong_never_waits_for_the_next_line():
         print("# 3000 bounced lines, worst %.3fs" % worst)
 
 
+@test
+def every_member_of_a_big_room_gets_every_line():
+    """A room of 600 members: their slots span ten words of the dirty maps,
+    more than a producer's mark batch holds per worker (MARK_WAYS, 4), so
+    each line's pushes evict gathered words (loop/worker.c: mark_batch_add)
+    and they are marked then. Four senders say 10 lines each; every member
+    gets all 40, once and in order. A word evicted unmarked leaves its
+    members' queues unwritten: greetings, joins or lines never come (with
+    that slip planted, 8 runs of 8 failed so)."""
+    n, senders, m = 600, 4, 10
+    with Srv(["-c", "1024"]) as srv:
+        members = natlib.connect_burst(srv.server, n)
+        talkers = members[:senders]
+        lines = {c: "".join("x0 %s %d\n" % (c.nick, k) for k in range(m)).encode()
+                 for c in talkers}
+        got = natlib.pump(sends={c: iter([b]) for c, b in lines.items()},
+                          reads={c: (senders - 1 if c in talkers else senders) * m for c in members},
+                          timeout=natlib.TIMEOUT * 4)
+        for c in members:
+            others = [t.nick for t in talkers if t is not c]
+            natlib.check_each_sender(c.nick, got[c], "x0", others, m)
+        print("# %d members, %d lines each, every one once and in order" % (n, senders * m))
+
+
 def copied_runs_through(binary, count):
     """count lines of 1 to 510 bytes (with its nick, some over the 512 that
     are copied) from a feeder while the reader (natterd's send buffer
