@@ -280,10 +280,11 @@ enum flush_result conn_written(uint16_t idx, const struct out_gather *g, long w)
 }
 
 /* One writev takes a whole queue (at most IOV_MAX pieces); its iovecs,
- * 4 KiB at OUTQ_LEN 256, are on the worker's stack (THREAD_STACK). */
+ * 4 KiB at OUTQ_LEN 256, are on the worker's stack (THREAD_STACK), and
+ * under them conn_gather's line pointers for a door that renders (2 KiB). */
 _Static_assert(OUTQ_LEN <= IOV_MAX, "a queue's iovecs must fit one writev");
-_Static_assert(OUTQ_LEN * sizeof(struct iovec) <= THREAD_STACK / 8,
-	       "conn_flush's iovecs must leave most of a worker's stack");
+_Static_assert(OUTQ_LEN * (sizeof(struct iovec) + sizeof(struct msg *)) <= THREAD_STACK / 8,
+	       "conn_flush's iovecs and conn_gather's pointers must leave most of a worker's stack");
 
 enum flush_result conn_flush(uint16_t idx)
 {
